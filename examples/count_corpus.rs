@@ -1,0 +1,55 @@
+//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] FILE...`
+//! A profiling aid; the benchmarks proper are `benches/*.rs` and `benches/compare.py`.
+
+use std::time::Instant;
+
+use newstally::parallel::Cancel;
+use newstally::terms::{CountConfig, Counter};
+
+fn main() {
+    let mut hi = 1;
+    let mut threads = None;
+    let mut matrix = false;
+    let mut files = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--ngrams" => hi = args.next().and_then(|v| v.parse().ok()).expect("--ngrams N"),
+            "--threads" => threads = args.next().and_then(|v| v.parse().ok()),
+            "--matrix" => matrix = true,
+            _ => files.push(a),
+        }
+    }
+    let mut texts: Vec<String> = Vec::new();
+    for f in &files {
+        for line in std::fs::read_to_string(f).expect("read corpus").lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("json");
+            texts.push(v["text"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    let bytes: usize = texts.iter().map(String::len).sum();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let config = CountConfig { ngram_range: (1, hi), ..CountConfig::default() };
+        let mut c = Counter::new(config, threads, matrix).expect("counter");
+        c.update(&texts, &Cancel::new()).expect("update");
+        let t_count = t.elapsed().as_secs_f64();
+        let f = c.features();
+        let t_feat = t.elapsed().as_secs_f64();
+        let mut nnz = 0;
+        if matrix {
+            let keep: Vec<usize> = (0..f.table.len()).collect();
+            nnz = c.matrix(&f, &keep, &Cancel::new()).expect("matrix").data.len();
+        }
+        let total = t.elapsed().as_secs_f64();
+        println!(
+            "{} docs {:.1} MB: count {t_count:.3}s features {:.3}s matrix {:.3}s => {:.1} MB/s ({} features, nnz {nnz})",
+            texts.len(),
+            bytes as f64 / 1e6,
+            t_feat - t_count,
+            total - t_feat,
+            bytes as f64 / 1e6 / total,
+            f.table.len()
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! newstally: fast, parallel text statistics for news analysis.
+//!
+//! The core counts terms and word n-grams over a corpus in parallel ([`count`]), with results that merge
+//! exactly ([`stats::CorpusStats`]), and builds scikit-learn compatible document-term matrices
+//! ([`terms`]). The Python package `newstally` wraps it; the bindings live in `src/python/` only.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod tokenize;
+
+pub use error::{Error, Result};
+pub mod ngrams;
+pub mod parallel;
+pub mod sentence;
+pub mod stats;
+pub mod terms;

@@ -1,0 +1,203 @@
+//! Counting results: [`CorpusStats`], merging, and the binary format.
+
+mod codec;
+mod table;
+
+pub use table::{TermTable, TermTableBuilder};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::terms::{CountConfig, Pruning};
+
+/// Results that add up: merging the results of two disjoint parts of a corpus gives exactly the result of
+/// counting the whole. Implementations are associative and commutative.
+pub trait Merge: Sized {
+    /// The sum of `self` and `other`.
+    ///
+    /// # Errors
+    /// The two were counted with different settings.
+    fn merge(&self, other: &Self) -> Result<Self>;
+}
+
+/// Term and n-gram counts of a corpus, with the settings that produced them.
+///
+/// The tables hold every counted term; [`Pruning`] is applied when a table is read
+/// ([`CorpusStats::ranked`]), so merged results prune exactly like one run over all documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusStats {
+    config: CountConfig,
+    pruning: Pruning,
+    n_documents: u64,
+    n_tokens: u64,
+    /// One table per n-gram order, from `ngram_range.0` to `ngram_range.1`.
+    tables: Vec<TermTable>,
+}
+
+impl CorpusStats {
+    /// Assembles results; `tables` has one table per order of `config.ngram_range`.
+    pub fn from_parts(
+        config: CountConfig,
+        pruning: Pruning,
+        n_documents: u64,
+        n_tokens: u64,
+        tables: Vec<TermTable>,
+    ) -> Self {
+        debug_assert_eq!(tables.len(), config.orders().count());
+        CorpusStats {
+            config,
+            pruning,
+            n_documents,
+            n_tokens,
+            tables,
+        }
+    }
+
+    /// Empty results for `config` (the identity of [`Merge::merge`]).
+    pub fn empty(config: CountConfig, pruning: Pruning) -> Self {
+        let tables = config.orders().map(|_| TermTable::default()).collect();
+        CorpusStats::from_parts(config, pruning, 0, 0, tables)
+    }
+
+    /// The settings the counts were made with.
+    pub fn config(&self) -> &CountConfig {
+        &self.config
+    }
+
+    /// The pruning applied when tables are read.
+    pub fn pruning(&self) -> &Pruning {
+        &self.pruning
+    }
+
+    /// The same counts read through other pruning settings.
+    #[must_use]
+    pub fn with_pruning(mut self, pruning: Pruning) -> Self {
+        self.pruning = pruning;
+        self
+    }
+
+    /// Documents counted.
+    pub fn n_documents(&self) -> u64 {
+        self.n_documents
+    }
+
+    /// Tokens seen, stop words included.
+    pub fn n_tokens(&self) -> u64 {
+        self.n_tokens
+    }
+
+    /// The full (unpruned) table of `n`-grams.
+    ///
+    /// # Errors
+    /// `n` is outside the counted `ngram_range`.
+    pub fn table(&self, n: usize) -> Result<&TermTable> {
+        let (lo, hi) = self.config.ngram_range;
+        if n < lo || n > hi {
+            return Err(Error::config(
+                "n",
+                format!("{n}-grams were not counted; ngram_range is ({lo}, {hi})"),
+            ));
+        }
+        Ok(&self.tables[n - lo])
+    }
+
+    /// Rows of the `n`-gram table that pass the pruning, most frequent first (ties: term ascending),
+    /// at most `limit` of them (and at most `max_features`).
+    ///
+    /// # Errors
+    /// `n` was not counted, or `max_df` resolves below `min_df`.
+    pub fn ranked(&self, n: usize, limit: Option<usize>) -> Result<Vec<usize>> {
+        let table = self.table(n)?;
+        let p = &self.pruning;
+        let (lo, hi) = p.df_bounds(self.n_documents)?;
+        let limit = match (limit, p.max_features) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(table.ranked(
+            |i| {
+                #[allow(clippy::cast_precision_loss)]
+                let df = table.df(i) as f64;
+                table.count(i) >= p.min_count && df >= lo && df <= hi
+            },
+            limit,
+        ))
+    }
+
+    /// Encodes to newstally's versioned binary format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    /// Decodes bytes from [`CorpusStats::to_bytes`].
+    ///
+    /// # Errors
+    /// The bytes are not newstally stats, are from a newer format version, or are truncated or corrupt.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let stats = codec::decode(bytes)?;
+        stats.validate()?;
+        Ok(stats)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let config = self.config.clone().build()?;
+        if config != self.config {
+            return Err(Error::decode("corpus stats", "stop words are not sorted and unique"));
+        }
+        self.pruning.build()?;
+        if self.tables.len() != self.config.orders().count() {
+            return Err(Error::decode("corpus stats", "table count does not match ngram_range"));
+        }
+        for t in &self.tables {
+            t.validate()?;
+            if t.dfs().iter().any(|&d| d > self.n_documents) {
+                return Err(Error::decode(
+                    "corpus stats",
+                    "a document frequency exceeds the number of documents",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Merge for CorpusStats {
+    fn merge(&self, other: &Self) -> Result<Self> {
+        if self.config != other.config {
+            return Err(Error::Incompatible(describe_difference(&self.config, &other.config)));
+        }
+        if self.pruning != other.pruning {
+            return Err(Error::Incompatible(format!(
+                "pruning {:?} vs {:?}",
+                self.pruning, other.pruning
+            )));
+        }
+        Ok(CorpusStats {
+            config: self.config.clone(),
+            pruning: self.pruning,
+            n_documents: self.n_documents + other.n_documents,
+            n_tokens: self.n_tokens + other.n_tokens,
+            tables: self.tables.iter().zip(&other.tables).map(|(a, b)| a.merge(b)).collect(),
+        })
+    }
+}
+
+fn describe_difference(a: &CountConfig, b: &CountConfig) -> String {
+    if a.ngram_range != b.ngram_range {
+        return format!("ngram_range {:?} vs {:?}", a.ngram_range, b.ngram_range);
+    }
+    if a.tokenizer != b.tokenizer {
+        return format!("tokenizer {:?} vs {:?}", a.tokenizer, b.tokenizer);
+    }
+    if a.stop_words != b.stop_words {
+        return format!(
+            "stop word lists differ ({} vs {} words)",
+            a.stop_words.len(),
+            b.stop_words.len()
+        );
+    }
+    if a.cross_sentences != b.cross_sentences {
+        return format!("cross_sentences {} vs {}", a.cross_sentences, b.cross_sentences);
+    }
+    format!("ngram_stop_words {:?} vs {:?}", a.ngram_stop_words, b.ngram_stop_words)
+}

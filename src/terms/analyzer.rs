@@ -1,0 +1,109 @@
+//! Turns a document into the token stream counting works on: tokens, sentence breaks, stop words.
+
+use ahash::AHashSet;
+
+use super::config::{CountConfig, NgramStopWords};
+use crate::error::Result;
+use crate::sentence::SentenceSplitter;
+use crate::tokenize::Tokenizer;
+
+/// Token ids of a run of documents, split into segments n-grams may not cross (sentences, or whole
+/// documents when n-grams cross sentences).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Streams {
+    /// Corpus index of the first document.
+    pub first_doc: u64,
+    /// Word ids, all documents one after another.
+    pub ids: Vec<u32>,
+    /// End (exclusive) in `ids` of each segment.
+    pub seg_ends: Vec<usize>,
+    /// End (exclusive) in `seg_ends` of each document's segments.
+    pub doc_ends: Vec<usize>,
+}
+
+impl Streams {
+    pub fn n_docs(&self) -> usize {
+        self.doc_ends.len()
+    }
+
+    /// The segments of document `d` as id slices.
+    pub fn doc_segments(&self, d: usize) -> impl Iterator<Item = &[u32]> {
+        let first_seg = if d == 0 { 0 } else { self.doc_ends[d - 1] };
+        (first_seg..self.doc_ends[d]).map(move |s| {
+            let start = if s == 0 { 0 } else { self.seg_ends[s - 1] };
+            &self.ids[start..self.seg_ends[s]]
+        })
+    }
+
+    /// Ends the current segment, if it has any tokens.
+    pub fn close_segment(&mut self) {
+        let last = self.seg_ends.last().copied().unwrap_or(0);
+        if self.ids.len() > last {
+            self.seg_ends.push(self.ids.len());
+        }
+    }
+
+    /// Ends the current document.
+    pub fn close_doc(&mut self) {
+        self.close_segment();
+        self.doc_ends.push(self.seg_ends.len());
+    }
+}
+
+/// Tokenizer, sentence splitter and stop words, built once from a [`CountConfig`].
+#[derive(Debug, Clone)]
+pub(crate) struct Analyzer {
+    pub config: CountConfig,
+    tokenizer: Tokenizer,
+    splitter: Option<SentenceSplitter>,
+    stop: AHashSet<String>,
+}
+
+impl Analyzer {
+    pub fn new(config: CountConfig) -> Result<Self> {
+        let config = config.build()?;
+        let tokenizer = Tokenizer::new(&config.tokenizer)?;
+        // Sentences only matter where n-grams of two or more words are formed.
+        let splitter =
+            (!config.cross_sentences && config.ngram_range.1 >= 2).then(SentenceSplitter::new);
+        let stop = config.stop_words.iter().cloned().collect();
+        Ok(Analyzer {
+            config,
+            tokenizer,
+            splitter,
+            stop,
+        })
+    }
+
+    pub fn is_stop(&self, term: &str) -> bool {
+        !self.stop.is_empty() && self.stop.contains(term)
+    }
+
+    /// Whether stop words are dropped from the stream entirely.
+    pub fn removes_stop_words(&self) -> bool {
+        self.config.ngram_stop_words == NgramStopWords::Remove
+    }
+
+    /// Calls `f(term, starts_sentence)` for each token of `text`; `sentence_ends` is scratch space.
+    /// Stop words are not filtered here: callers cache a flag per word id instead of hashing twice.
+    pub fn for_each_token<F: FnMut(&str, bool)>(
+        &self,
+        text: &str,
+        sentence_ends: &mut Vec<usize>,
+        mut f: F,
+    ) {
+        sentence_ends.clear();
+        if let Some(sp) = &self.splitter {
+            sp.for_each_sentence(text, |r| sentence_ends.push(r.end));
+        }
+        let mut next = 0;
+        self.tokenizer.for_each_token(text, |term, start, _| {
+            let mut new_segment = false;
+            while next < sentence_ends.len() && start >= sentence_ends[next] {
+                next += 1;
+                new_segment = true;
+            }
+            f(term, new_segment);
+        });
+    }
+}

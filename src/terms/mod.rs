@@ -1,0 +1,12 @@
+//! Term and n-gram counting, vocabularies and document-term matrices.
+
+mod analyzer;
+mod config;
+mod counter;
+mod matrix;
+mod vocab;
+
+pub use config::{CountConfig, DocFreq, NgramStopWords, Pruning};
+pub use counter::{Counter, Features};
+pub use matrix::Csr;
+pub use vocab::Vocabulary;

@@ -1,0 +1,283 @@
+//! scikit-learn compatible tokenization: lowercase the document, then take the matches of `token_pattern`.
+
+use regex::Regex;
+
+use super::pyword::{is_py_word, is_py_word_ascii};
+use crate::error::{Error, Result};
+
+/// scikit-learn's default `token_pattern`.
+pub const SKLEARN_TOKEN_PATTERN: &str = r"(?u)\b\w\w+\b";
+
+/// Tokens as scikit-learn's `CountVectorizer(analyzer="word")` finds them.
+///
+/// The default pattern `(?u)\b\w\w+\b` is not run through a regex engine: its matches are exactly the
+/// maximal runs of two or more Python `\w` characters, which a table-driven scan finds much faster, with
+/// Python's definition of `\w` (see `tools/gen_pyword_table.py`). Other patterns run on the `regex`
+/// crate, whose `\w` and `\b` follow Unicode's definition and may differ from Python's on rare characters.
+///
+/// ```
+/// use newstally::tokenize::PatternTokenizer;
+/// let tok = PatternTokenizer::new(None, true).unwrap();
+/// let terms: Vec<String> = tok.tokenize("Putin's U.S. visit, a 2-day trip").into_iter().map(|t| t.0).collect();
+/// assert_eq!(terms, ["putin", "visit", "day", "trip"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PatternTokenizer {
+    lowercase: bool,
+    pattern: Option<(Regex, bool)>,
+    source: String,
+}
+
+impl PatternTokenizer {
+    /// Builds a tokenizer; `pattern` `None` means scikit-learn's default.
+    ///
+    /// # Errors
+    /// The pattern does not compile, or has more than one capturing group (scikit-learn's rule).
+    pub fn new(pattern: Option<&str>, lowercase: bool) -> Result<Self> {
+        let source = pattern.unwrap_or(SKLEARN_TOKEN_PATTERN).to_owned();
+        let compiled = if is_default_pattern(&source) {
+            None
+        } else {
+            let re = Regex::new(&source).map_err(|e| Error::InvalidPattern {
+                pattern: source.clone(),
+                reason: e.to_string(),
+            })?;
+            let groups = re.captures_len() - 1;
+            if groups > 1 {
+                return Err(Error::InvalidPattern {
+                    pattern: source,
+                    reason: format!("more than one capturing group ({groups}); at most one is allowed"),
+                });
+            }
+            Some((re, groups == 1))
+        };
+        Ok(PatternTokenizer {
+            lowercase,
+            pattern: compiled,
+            source,
+        })
+    }
+
+    /// The pattern as given.
+    pub fn pattern(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the document is lowercased before matching.
+    pub fn lowercase(&self) -> bool {
+        self.lowercase
+    }
+
+    /// Calls `emit(term, start, end)` for each token; offsets are bytes of `text`.
+    pub fn for_each_token<F: FnMut(&str, usize, usize)>(&self, text: &str, mut emit: F) {
+        if self.lowercase && !text.is_ascii() {
+            // Python lowercases the whole document before matching; lowercasing can change character classes
+            // (e.g. 'İ' becomes "i̇" whose dot is not \w) and sigma depends on context, so it must happen first.
+            let lowered = text.to_lowercase();
+            let mut map = OffsetMap::new(text);
+            self.scan(&lowered, &mut |term, s, e| {
+                let os = map.start(s);
+                let oe = map.end(e).max(os);
+                emit(term, os, oe);
+            });
+        } else if self.lowercase {
+            let mut buf = String::new();
+            self.scan(text, &mut |term, s, e| {
+                if term.bytes().any(|b| b.is_ascii_uppercase()) {
+                    buf.clear();
+                    buf.push_str(term);
+                    buf.make_ascii_lowercase();
+                    emit(&buf, s, e);
+                } else {
+                    emit(term, s, e);
+                }
+            });
+        } else {
+            self.scan(text, &mut emit);
+        }
+    }
+
+    /// Convenience: the tokens as `(term, start, end)`.
+    pub fn tokenize(&self, text: &str) -> Vec<(String, usize, usize)> {
+        let mut out = Vec::new();
+        self.for_each_token(text, |t, s, e| out.push((t.to_owned(), s, e)));
+        out
+    }
+
+    fn scan<F: FnMut(&str, usize, usize)>(&self, text: &str, emit: &mut F) {
+        match &self.pattern {
+            None if text.is_ascii() => scan_ascii_runs(text, emit),
+            None => scan_unicode_runs(text, emit),
+            Some((re, true)) => {
+                for caps in re.captures_iter(text) {
+                    // An unmatched optional group is an empty token in Python's findall.
+                    match caps.get(1) {
+                        Some(m) => emit(m.as_str(), m.start(), m.end()),
+                        None => {
+                            let s = caps.get(0).map_or(0, |m| m.start());
+                            emit("", s, s);
+                        }
+                    }
+                }
+            }
+            Some((re, false)) => {
+                for m in re.find_iter(text) {
+                    emit(m.as_str(), m.start(), m.end());
+                }
+            }
+        }
+    }
+}
+
+fn is_default_pattern(p: &str) -> bool {
+    // Python 3 str patterns are Unicode whether or not they say (?u).
+    p == SKLEARN_TOKEN_PATTERN || p == r"\b\w\w+\b"
+}
+
+fn scan_ascii_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        while i < n && !is_py_word_ascii(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < n && is_py_word_ascii(bytes[i]) {
+            i += 1;
+        }
+        if i - start >= 2 {
+            emit(&text[start..i], start, i);
+        }
+    }
+}
+
+fn scan_unicode_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
+    let mut start = 0;
+    let mut chars_in_run = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_py_word(c) {
+            if chars_in_run == 0 {
+                start = i;
+            }
+            chars_in_run += 1;
+        } else {
+            if chars_in_run >= 2 {
+                emit(&text[start..i], start, i);
+            }
+            chars_in_run = 0;
+        }
+    }
+    if chars_in_run >= 2 {
+        emit(&text[start..], start, text.len());
+    }
+}
+
+/// Maps byte offsets in `text.to_lowercase()` back to `text`, for queries in non-decreasing order.
+///
+/// `str::to_lowercase` lowercases each char on its own except capital sigma, which becomes a two-byte
+/// sigma either way, so each original char's share of the lowered text is known without redoing the work.
+struct OffsetMap<'a> {
+    chars: std::str::CharIndices<'a>,
+    len: usize,
+    lowered: usize,
+    /// The current char: (orig start, orig end, lowered start, lowered end).
+    cur: Option<(usize, usize, usize, usize)>,
+}
+
+impl<'a> OffsetMap<'a> {
+    fn new(text: &'a str) -> Self {
+        OffsetMap {
+            chars: text.char_indices(),
+            len: text.len(),
+            lowered: 0,
+            cur: None,
+        }
+    }
+
+    /// The original char whose lowercase covers lowered byte `at`.
+    fn seek(&mut self, at: usize) -> Option<(usize, usize, usize, usize)> {
+        loop {
+            if let Some(c @ (_, _, _, le)) = self.cur
+                && at < le
+            {
+                return Some(c);
+            }
+            let (i, c) = self.chars.next()?;
+            let width: usize = if c == '\u{3A3}' {
+                2
+            } else {
+                c.to_lowercase().map(char::len_utf8).sum()
+            };
+            let ls = self.lowered;
+            self.lowered += width;
+            self.cur = Some((i, i + c.len_utf8(), ls, self.lowered));
+        }
+    }
+
+    fn start(&mut self, at: usize) -> usize {
+        self.seek(at).map_or(self.len, |c| c.0)
+    }
+
+    fn end(&mut self, at: usize) -> usize {
+        if at == 0 {
+            return 0;
+        }
+        self.seek(at - 1).map_or(self.len, |c| c.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(tok: &PatternTokenizer, text: &str) -> Vec<String> {
+        tok.tokenize(text).into_iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn default_pattern_cases() {
+        let tok = PatternTokenizer::new(None, true).unwrap();
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("a b c", &[]),
+            ("Hello, World!", &["hello", "world"]),
+            ("snake_case x_y 42 7", &["snake_case", "x_y", "42"]),
+            ("Zürich café naïve", &["zürich", "café", "naïve"]),
+            ("ΟΔΟΣ ΟΔΟΣ.", &["οδος", "οδος"]),
+            ("İstanbul", &["stanbul"]),
+            ("東京都 に", &["東京都"]),
+            ("a\u{0}bc\u{0}de", &["bc", "de"]),
+            ("e\u{301}t\u{301}e", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(terms(&tok, text), *want, "input {text:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_slice_original_text() {
+        let tok = PatternTokenizer::new(None, true).unwrap();
+        for text in ["İİx abc ΣΑΣ dé", "ẞtraße Straße", "plain ascii text", "ǅemal ǈj"] {
+            for (term, s, e) in tok.tokenize(text) {
+                assert_eq!(text[s..e].to_lowercase(), term, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn custom_patterns() {
+        let tok = PatternTokenizer::new(Some(r"\b\w+\b"), false).unwrap();
+        assert_eq!(terms(&tok, "A b-c"), ["A", "b", "c"]);
+        let grp = PatternTokenizer::new(Some(r"(\w+)\."), true).unwrap();
+        assert_eq!(terms(&grp, "End. Here"), ["end"]);
+        assert!(PatternTokenizer::new(Some(r"(a)(b)"), true).is_err());
+        assert!(PatternTokenizer::new(Some(r"(unclosed"), true).is_err());
+    }
+
+    #[test]
+    fn no_lowercase_keeps_case() {
+        let tok = PatternTokenizer::new(None, false).unwrap();
+        assert_eq!(terms(&tok, "New York ÉTÉ"), ["New", "York", "ÉTÉ"]);
+    }
+}

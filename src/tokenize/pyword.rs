@@ -1,0 +1,43 @@
+//! Python's `re` notion of a word character, for exact scikit-learn token parity.
+
+use super::pyword_table::NON_ASCII_WORD_RANGES;
+
+/// ASCII part of the table: `[0-9A-Za-z_]`.
+const fn ascii_table() -> [bool; 128] {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+}
+
+static ASCII_WORD: [bool; 128] = ascii_table();
+
+/// Whether `c` matches `\w` in Python's `re` (Unicode mode).
+#[inline]
+pub fn is_py_word(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 128 {
+        return ASCII_WORD[cp as usize];
+    }
+    NON_ASCII_WORD_RANGES
+        .binary_search_by(|&(lo, hi)| {
+            if hi < cp {
+                std::cmp::Ordering::Less
+            } else if lo > cp {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Whether the ASCII byte `b` is a Python `\w` byte.
+#[inline]
+pub fn is_py_word_ascii(b: u8) -> bool {
+    b < 128 && ASCII_WORD[b as usize]
+}
