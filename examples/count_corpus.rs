@@ -6,6 +6,18 @@ use std::time::Instant;
 use newstally::parallel::Cancel;
 use newstally::terms::{CountConfig, Counter};
 
+/// User + system CPU seconds of this process so far (from /proc/self/stat, 10 ms resolution): less
+/// disturbed than wall time when other work shares the machine.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+    });
+    ticks / 100.0
+}
+
 fn main() {
     let mut hi = 1;
     let mut threads = None;
@@ -14,7 +26,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--ngrams" => hi = args.next().and_then(|v| v.parse().ok()).expect("--ngrams N"),
+            "--ngrams" => {
+                hi = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--ngrams N");
+            }
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()),
             "--matrix" => matrix = true,
             _ => files.push(a),
@@ -30,7 +47,11 @@ fn main() {
     let bytes: usize = texts.iter().map(String::len).sum();
     for _ in 0..3 {
         let t = Instant::now();
-        let config = CountConfig { ngram_range: (1, hi), ..CountConfig::default() };
+        let cpu0 = cpu_seconds();
+        let config = CountConfig {
+            ngram_range: (1, hi),
+            ..CountConfig::default()
+        };
         let mut c = Counter::new(config, threads, matrix).expect("counter");
         c.update(&texts, &Cancel::new()).expect("update");
         let t_count = t.elapsed().as_secs_f64();
@@ -38,18 +59,23 @@ fn main() {
         let t_feat = t.elapsed().as_secs_f64();
         let mut nnz = 0;
         if matrix {
-            let keep: Vec<usize> = (0..f.table.len()).collect();
-            nnz = c.matrix(&f, &keep, &Cancel::new()).expect("matrix").data.len();
+            let keep: Vec<usize> = (0..f.len()).collect();
+            nnz = c
+                .matrix(&f, &keep, &Cancel::new())
+                .expect("matrix")
+                .data
+                .len();
         }
         let total = t.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu0;
         println!(
-            "{} docs {:.1} MB: count {t_count:.3}s features {:.3}s matrix {:.3}s => {:.1} MB/s ({} features, nnz {nnz})",
+            "cpu {cpu:.2}s | {} docs {:.1} MB: count {t_count:.3}s features {:.3}s matrix {:.3}s => {:.1} MB/s ({} features, nnz {nnz})",
             texts.len(),
             bytes as f64 / 1e6,
             t_feat - t_count,
             total - t_feat,
             bytes as f64 / 1e6 / total,
-            f.table.len()
+            f.len()
         );
     }
 }

@@ -14,3 +14,6 @@ pub mod parallel;
 pub mod sentence;
 pub mod stats;
 pub mod terms;
+
+#[cfg(feature = "python")]
+mod python;

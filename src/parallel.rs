@@ -80,7 +80,13 @@ mod tests {
 
     #[test]
     fn ranges_cover_everything_in_order() {
-        for lens in [vec![], vec![5], vec![1; 10], vec![100, 1, 1, 1, 100, 3], vec![0; 7]] {
+        for lens in [
+            vec![],
+            vec![5],
+            vec![1; 10],
+            vec![100, 1, 1, 1, 100, 3],
+            vec![0; 7],
+        ] {
             for parts in 1..6 {
                 let r = balanced_ranges(&lens, parts);
                 let flat: Vec<usize> = r.iter().flat_map(Clone::clone).collect();

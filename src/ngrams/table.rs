@@ -4,6 +4,13 @@ use hashbrown::HashTable;
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// Equality of two n-grams of the same length. A plain loop: slice `==` on `u32` calls `memcmp`, whose
+/// call overhead dominated probing for these 2-8 element keys.
+#[inline]
+fn same(a: &[u32], b: &[u32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Hash of a word-id tuple. Good in every bit: hashbrown takes its bucket from the low bits and its tag
 /// from the top ones, and [`shard_of`] remixes it.
 #[inline]
@@ -28,28 +35,42 @@ pub fn shard_of(hash: u64, shards: usize) -> usize {
     ((mixed * shards as u64) >> 32) as usize
 }
 
+/// A hash slot: the id and the first two words inline, so probing a bigram never leaves the table and
+/// longer n-grams read their tail from the arena only when the first two words already match.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u32,
+    w0: u32,
+    w1: u32,
+}
+
+/// Per n-gram counters, together so one cache line serves an update.
+#[derive(Debug, Clone, Copy, Default)]
+struct Meta {
+    count: u64,
+    df: u32,
+    /// Last document (plus one) that added to `df`; a document counts once however often it repeats a gram.
+    last_doc: u32,
+}
+
 /// Counts of the n-grams of one order.
 #[derive(Debug, Clone)]
 pub struct NgramTable {
     n: usize,
-    index: HashTable<u32>,
+    index: HashTable<Slot>,
     words: Vec<u32>,
-    count: Vec<u64>,
-    df: Vec<u32>,
-    /// Last document (plus one) that added to `df`; a document is counted once however often it repeats a gram.
-    last_doc: Vec<u32>,
+    meta: Vec<Meta>,
 }
 
 impl NgramTable {
-    /// An empty table for n-grams of `n` words.
+    /// An empty table for n-grams of `n` words (`n >= 2`).
     pub fn new(n: usize) -> Self {
+        debug_assert!(n >= 2);
         NgramTable {
             n,
             index: HashTable::new(),
             words: Vec::new(),
-            count: Vec::new(),
-            df: Vec::new(),
-            last_doc: Vec::new(),
+            meta: Vec::new(),
         }
     }
 
@@ -60,45 +81,62 @@ impl NgramTable {
 
     /// Number of distinct n-grams.
     pub fn len(&self) -> usize {
-        self.count.len()
+        self.meta.len()
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.count.is_empty()
+        self.meta.is_empty()
     }
 
-    /// Adds one occurrence of `gram` (of hash `hash`) in document `doc`.
+    /// Adds one occurrence of `gram` (of hash `hash`) in document `doc`; returns its id.
     #[inline]
-    pub fn add(&mut self, hash: u64, gram: &[u32], doc: u32) {
+    pub fn add(&mut self, hash: u64, gram: &[u32], doc: u32) -> u32 {
         debug_assert_eq!(gram.len(), self.n);
-        let id = self.intern(hash, gram) as usize;
-        self.count[id] += 1;
+        let id = self.intern(hash, gram);
+        let m = &mut self.meta[id as usize];
+        m.count += 1;
         let tag = doc + 1;
-        if self.last_doc[id] != tag {
-            self.last_doc[id] = tag;
-            self.df[id] += 1;
+        if m.last_doc != tag {
+            m.last_doc = tag;
+            m.df += 1;
         }
+        id
+    }
+
+    #[inline]
+    fn matches(words: &[u32], n: usize, slot: &Slot, gram: &[u32]) -> bool {
+        slot.w0 == gram[0]
+            && slot.w1 == gram[1]
+            && (n == 2
+                || same(
+                    &words[slot.id as usize * n + 2..(slot.id as usize + 1) * n],
+                    &gram[2..],
+                ))
     }
 
     /// The id of `gram`, added with zero counts if new.
     pub fn intern(&mut self, hash: u64, gram: &[u32]) -> u32 {
         let n = self.n;
         let words = &self.words;
-        if let Some(&id) = self
+        if let Some(slot) = self
             .index
-            .find(hash, |&id| &words[id as usize * n..id as usize * n + n] == gram)
+            .find(hash, |slot| Self::matches(words, n, slot, gram))
         {
-            return id;
+            return slot.id;
         }
-        let id = u32::try_from(self.count.len()).unwrap_or(u32::MAX);
-        self.index.insert_unique(hash, id, |&id| {
-            hash_words(&words[id as usize * n..id as usize * n + n])
-        });
+        let id = u32::try_from(self.meta.len()).unwrap_or(u32::MAX);
+        self.index.insert_unique(
+            hash,
+            Slot {
+                id,
+                w0: gram[0],
+                w1: gram[1],
+            },
+            |slot| hash_words(&words[slot.id as usize * n..(slot.id as usize + 1) * n]),
+        );
         self.words.extend_from_slice(gram);
-        self.count.push(0);
-        self.df.push(0);
-        self.last_doc.push(0);
+        self.meta.push(Meta::default());
         id
     }
 
@@ -107,8 +145,8 @@ impl NgramTable {
     pub fn find(&self, hash: u64, gram: &[u32]) -> Option<u32> {
         let n = self.n;
         self.index
-            .find(hash, |&id| &self.words[id as usize * n..id as usize * n + n] == gram)
-            .copied()
+            .find(hash, |slot| Self::matches(&self.words, n, slot, gram))
+            .map(|slot| slot.id)
     }
 
     /// Words of n-gram `id`.
@@ -120,18 +158,18 @@ impl NgramTable {
     /// Corpus count of n-gram `id`.
     #[inline]
     pub fn count(&self, id: u32) -> u64 {
-        self.count[id as usize]
+        self.meta[id as usize].count
     }
 
     /// Document frequency of n-gram `id`.
     #[inline]
     pub fn df(&self, id: u32) -> u64 {
-        u64::from(self.df[id as usize])
+        u64::from(self.meta[id as usize].df)
     }
 
     /// Approximate heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.index.capacity() * 5 + self.words.capacity() * 4 + self.count.capacity() * 16
+        self.index.capacity() * 13 + self.words.capacity() * 4 + self.meta.capacity() * 16
     }
 }
 
@@ -172,6 +210,9 @@ mod tests {
         for i in 0..40_000u32 {
             seen[shard_of(hash_words(&[i, i + 1]), 4)] += 1;
         }
-        assert!(seen.iter().all(|&c| (9_000..11_000).contains(&c)), "{seen:?}");
+        assert!(
+            seen.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{seen:?}"
+        );
     }
 }

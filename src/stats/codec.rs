@@ -26,22 +26,33 @@ pub(super) fn encode(stats: &CorpusStats) -> Vec<u8> {
 pub(super) fn decode(bytes: &[u8]) -> Result<CorpusStats> {
     let what = "corpus stats";
     if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(Error::decode(what, "not a newstally file (bad magic bytes)"));
+        return Err(Error::decode(
+            what,
+            "not a newstally file (bad magic bytes)",
+        ));
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
     if version != STATS_VERSION {
         return Err(Error::decode(
             what,
-            format!("format version {version} is not supported (this build reads version {STATS_VERSION})"),
+            format!(
+                "format version {version} is not supported (this build reads version {STATS_VERSION})"
+            ),
         ));
     }
     if bytes[10] != KIND_STATS {
-        return Err(Error::decode(what, format!("the file holds kind {}, not corpus stats", bytes[10])));
+        return Err(Error::decode(
+            what,
+            format!("the file holds kind {}, not corpus stats", bytes[10]),
+        ));
     }
     let (stats, rest) = postcard::take_from_bytes::<CorpusStats>(&bytes[HEADER..])
         .map_err(|e| Error::decode(what, format!("corrupt or truncated body ({e})")))?;
     if !rest.is_empty() {
-        return Err(Error::decode(what, format!("{} unexpected trailing bytes", rest.len())));
+        return Err(Error::decode(
+            what,
+            format!("{} unexpected trailing bytes", rest.len()),
+        ));
     }
     Ok(stats)
 }

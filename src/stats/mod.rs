@@ -54,9 +54,14 @@ impl CorpusStats {
     }
 
     /// Empty results for `config` (the identity of [`Merge::merge`]).
-    pub fn empty(config: CountConfig, pruning: Pruning) -> Self {
+    ///
+    /// # Errors
+    /// An invalid config or pruning.
+    pub fn empty(config: CountConfig, pruning: Pruning) -> Result<Self> {
+        let config = config.build()?;
+        let pruning = pruning.build()?;
         let tables = config.orders().map(|_| TermTable::default()).collect();
-        CorpusStats::from_parts(config, pruning, 0, 0, tables)
+        Ok(CorpusStats::from_parts(config, pruning, 0, 0, tables))
     }
 
     /// The settings the counts were made with.
@@ -142,11 +147,17 @@ impl CorpusStats {
     fn validate(&self) -> Result<()> {
         let config = self.config.clone().build()?;
         if config != self.config {
-            return Err(Error::decode("corpus stats", "stop words are not sorted and unique"));
+            return Err(Error::decode(
+                "corpus stats",
+                "stop words are not sorted and unique",
+            ));
         }
         self.pruning.build()?;
         if self.tables.len() != self.config.orders().count() {
-            return Err(Error::decode("corpus stats", "table count does not match ngram_range"));
+            return Err(Error::decode(
+                "corpus stats",
+                "table count does not match ngram_range",
+            ));
         }
         for t in &self.tables {
             t.validate()?;
@@ -164,7 +175,10 @@ impl CorpusStats {
 impl Merge for CorpusStats {
     fn merge(&self, other: &Self) -> Result<Self> {
         if self.config != other.config {
-            return Err(Error::Incompatible(describe_difference(&self.config, &other.config)));
+            return Err(Error::Incompatible(describe_difference(
+                &self.config,
+                &other.config,
+            )));
         }
         if self.pruning != other.pruning {
             return Err(Error::Incompatible(format!(
@@ -177,7 +191,12 @@ impl Merge for CorpusStats {
             pruning: self.pruning,
             n_documents: self.n_documents + other.n_documents,
             n_tokens: self.n_tokens + other.n_tokens,
-            tables: self.tables.iter().zip(&other.tables).map(|(a, b)| a.merge(b)).collect(),
+            tables: self
+                .tables
+                .iter()
+                .zip(&other.tables)
+                .map(|(a, b)| a.merge(b))
+                .collect(),
         })
     }
 }
@@ -197,7 +216,13 @@ fn describe_difference(a: &CountConfig, b: &CountConfig) -> String {
         );
     }
     if a.cross_sentences != b.cross_sentences {
-        return format!("cross_sentences {} vs {}", a.cross_sentences, b.cross_sentences);
+        return format!(
+            "cross_sentences {} vs {}",
+            a.cross_sentences, b.cross_sentences
+        );
     }
-    format!("ngram_stop_words {:?} vs {:?}", a.ngram_stop_words, b.ngram_stop_words)
+    format!(
+        "ngram_stop_words {:?} vs {:?}",
+        a.ngram_stop_words, b.ngram_stop_words
+    )
 }

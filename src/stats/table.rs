@@ -38,7 +38,12 @@ impl TermTableBuilder {
     }
 
     /// Appends a term given as parts joined by single spaces (an n-gram), avoiding a temporary string.
-    pub fn push_joined<'a, I: IntoIterator<Item = &'a str>>(&mut self, parts: I, count: u64, df: u64) {
+    pub fn push_joined<'a, I: IntoIterator<Item = &'a str>>(
+        &mut self,
+        parts: I,
+        count: u64,
+        df: u64,
+    ) {
         let t = &mut self.table;
         for (i, p) in parts.into_iter().enumerate() {
             if i > 0 {
@@ -118,9 +123,12 @@ impl TermTable {
     }
 
     /// Sum of the two tables: counts and document frequencies add (the documents are disjoint).
+    #[must_use]
     pub fn merge(&self, other: &TermTable) -> TermTable {
-        let mut out =
-            TermTableBuilder::with_capacity(self.len() + other.len(), self.text.len() + other.text.len());
+        let mut out = TermTableBuilder::with_capacity(
+            self.len() + other.len(),
+            self.text.len() + other.text.len(),
+        );
         let (mut i, mut j) = (0, 0);
         while i < self.len() && j < other.len() {
             let (a, b) = (self.term(i), other.term(j));
@@ -203,7 +211,8 @@ impl TermTable {
 
     /// Approximate heap bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + (self.ends.capacity() + self.count.capacity() + self.df.capacity()) * 8
+        self.text.capacity()
+            + (self.ends.capacity() + self.count.capacity() + self.df.capacity()) * 8
     }
 }
 
@@ -224,8 +233,18 @@ mod tests {
         let a = table(&[("apple", 3, 2), ("kiwi", 1, 1)]);
         let b = table(&[("banana", 2, 1), ("kiwi", 4, 2), ("zebra", 1, 1)]);
         let m = a.merge(&b);
-        let rows: Vec<_> = (0..m.len()).map(|i| (m.term(i), m.count(i), m.df(i))).collect();
-        assert_eq!(rows, [("apple", 3, 2), ("banana", 2, 1), ("kiwi", 5, 3), ("zebra", 1, 1)]);
+        let rows: Vec<_> = (0..m.len())
+            .map(|i| (m.term(i), m.count(i), m.df(i)))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("apple", 3, 2),
+                ("banana", 2, 1),
+                ("kiwi", 5, 3),
+                ("zebra", 1, 1)
+            ]
+        );
         assert_eq!(m, b.merge(&a));
         assert_eq!(m.merge(&TermTable::default()), m);
     }
@@ -254,13 +273,25 @@ mod tests {
             count,
             df,
         };
-        assert!(raw("ba", vec![1, 2], vec![1, 1], vec![1, 1]).validate().is_err());
-        assert!(raw("aa", vec![1, 2], vec![1, 1], vec![1, 1]).validate().is_err());
+        assert!(
+            raw("ba", vec![1, 2], vec![1, 1], vec![1, 1])
+                .validate()
+                .is_err()
+        );
+        assert!(
+            raw("aa", vec![1, 2], vec![1, 1], vec![1, 1])
+                .validate()
+                .is_err()
+        );
         assert!(raw("a", vec![1], vec![1], vec![2]).validate().is_err());
         assert!(raw("a", vec![2], vec![1], vec![1]).validate().is_err());
         assert!(raw("ab", vec![1], vec![1], vec![1]).validate().is_err());
         assert!(raw("a", vec![1], vec![1, 2], vec![1]).validate().is_err());
-        assert!(raw("ab", vec![1, 2], vec![1, 1], vec![1, 1]).validate().is_ok());
+        assert!(
+            raw("ab", vec![1, 2], vec![1, 1], vec![1, 1])
+                .validate()
+                .is_ok()
+        );
         let mut t = table(&[("é", 1, 1)]);
         t.ends[0] = 1;
         t.text.truncate(2);

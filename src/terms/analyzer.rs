@@ -9,7 +9,7 @@ use crate::tokenize::Tokenizer;
 
 /// Token ids of a run of documents, split into segments n-grams may not cross (sentences, or whole
 /// documents when n-grams cross sentences).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct Streams {
     /// Corpus index of the first document.
     pub first_doc: u64,
@@ -19,6 +19,10 @@ pub(crate) struct Streams {
     pub seg_ends: Vec<usize>,
     /// End (exclusive) in `seg_ends` of each document's segments.
     pub doc_ends: Vec<usize>,
+    /// For each counted n-gram length (in table order), the id of the n-gram starting at each position of
+    /// `ids`, recorded while counting so a matrix needs no second hash probe. Filled by the counter's
+    /// shards, each at the positions of its own n-grams; hence atomics (relaxed stores are plain moves).
+    pub grams: Vec<Vec<std::sync::atomic::AtomicU32>>,
 }
 
 impl Streams {
@@ -26,13 +30,21 @@ impl Streams {
         self.doc_ends.len()
     }
 
-    /// The segments of document `d` as id slices.
-    pub fn doc_segments(&self, d: usize) -> impl Iterator<Item = &[u32]> {
+    /// The segments of document `d` as ranges of `ids`.
+    pub fn doc_segment_ranges(
+        &self,
+        d: usize,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let first_seg = if d == 0 { 0 } else { self.doc_ends[d - 1] };
         (first_seg..self.doc_ends[d]).map(move |s| {
             let start = if s == 0 { 0 } else { self.seg_ends[s - 1] };
-            &self.ids[start..self.seg_ends[s]]
+            start..self.seg_ends[s]
         })
+    }
+
+    /// The segments of document `d` as id slices.
+    pub fn doc_segments(&self, d: usize) -> impl Iterator<Item = &[u32]> {
+        self.doc_segment_ranges(d).map(move |r| &self.ids[r])
     }
 
     /// Ends the current segment, if it has any tokens.

@@ -7,6 +7,8 @@
 //! stream, and never meets another thread's keys, so no table is ever merged or locked. Results are
 //! sorted at the end, which makes them independent of thread count, chunking and batch size.
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
 use ahash::AHashMap;
 use rayon::ThreadPool;
 use rayon::prelude::*;
@@ -17,7 +19,7 @@ use super::matrix::{Columns, Csr, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
-use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
+use crate::stats::{CorpusStats, TermTableBuilder};
 
 /// One chunk's words and unigram counts, before they join the corpus vocabulary.
 struct Chunk {
@@ -139,9 +141,9 @@ impl Counter {
         }
         // Vocabulary merge and n-gram counting change the counter, so nothing below may fail half-way;
         // a cancel is only honoured between batches from here on.
-        let streams = self.absorb(chunks);
+        let mut streams = self.absorb(chunks);
         if hi >= 2 {
-            self.count_ngrams(&streams);
+            self.count_ngrams(&mut streams)?;
         }
         self.n_documents = next_doc;
         if self.keep_rows {
@@ -186,46 +188,82 @@ impl Counter {
         streams
     }
 
-    fn count_ngrams(&mut self, streams: &[Streams]) {
+    fn count_ngrams(&mut self, streams: &mut [Streams]) -> Result<()> {
         let Counter {
             pool,
             shards,
             word_stop,
             analyzer,
+            keep_rows,
             ..
         } = self;
         let edges = analyzer.config.ngram_stop_words == NgramStopWords::Edges;
         let n_shards = shards.len();
+        let n_tables = shards.first().map_or(0, Vec::len);
+        if *keep_rows {
+            pool.install(|| {
+                streams.par_iter_mut().for_each(|s| {
+                    s.grams = (0..n_tables)
+                        .map(|_| (0..s.ids.len()).map(|_| AtomicU32::new(NONE)).collect())
+                        .collect();
+                });
+            });
+        }
+        let record = *keep_rows;
+        let overflow = AtomicBool::new(false);
+        let streams: &[Streams] = streams;
         pool.install(|| {
-            shards.par_iter_mut().enumerate().for_each(|(shard, tables)| {
-                for s in streams {
-                    for d in 0..s.n_docs() {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let doc = (s.first_doc + d as u64) as u32;
-                        for seg in s.doc_segments(d) {
-                            for table in tables.iter_mut() {
-                                let n = table.n();
-                                if seg.len() < n {
-                                    break;
-                                }
-                                for gram in seg.windows(n) {
-                                    if edges
-                                        && (word_stop[gram[0] as usize]
-                                            || word_stop[gram[n - 1] as usize])
-                                    {
-                                        continue;
+            shards
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(shard, tables)| {
+                    for s in streams {
+                        for d in 0..s.n_docs() {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let doc = (s.first_doc + d as u64) as u32;
+                            for seg in s.doc_segment_ranges(d) {
+                                let words = &s.ids[seg.clone()];
+                                for (t, table) in tables.iter_mut().enumerate() {
+                                    let n = table.n();
+                                    if words.len() < n {
+                                        break;
                                     }
-                                    let h = hash_words(gram);
-                                    if shard_of(h, n_shards) == shard {
-                                        table.add(h, gram, doc);
+                                    for (i, gram) in words.windows(n).enumerate() {
+                                        if edges
+                                            && (word_stop[gram[0] as usize]
+                                                || word_stop[gram[n - 1] as usize])
+                                        {
+                                            continue;
+                                        }
+                                        let h = hash_words(gram);
+                                        if shard_of(h, n_shards) != shard {
+                                            continue;
+                                        }
+                                        let id = table.add(h, gram, doc);
+                                        if record {
+                                            let global =
+                                                u64::from(id) * n_shards as u64 + shard as u64;
+                                            match u32::try_from(global) {
+                                                Ok(g) if g != NONE => {
+                                                    s.grams[t][seg.start + i]
+                                                        .store(g, Ordering::Relaxed);
+                                                }
+                                                _ => overflow.store(true, Ordering::Relaxed),
+                                            }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
-            });
+                });
         });
+        if overflow.load(Ordering::Relaxed) {
+            return Err(Error::TooLarge(
+                "too many distinct n-grams for a document-term matrix (2^32)".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Word ids in term order, and each word's position in that order.
@@ -233,7 +271,11 @@ impl Counter {
         let words = &self.words;
         let mut order: Vec<u32> = (0..u32::try_from(words.len()).unwrap_or(NONE)).collect();
         self.pool.install(|| {
-            order.par_sort_unstable_by(|&a, &b| words[a as usize].as_bytes().cmp(words[b as usize].as_bytes()));
+            order.par_sort_unstable_by(|&a, &b| {
+                words[a as usize]
+                    .as_bytes()
+                    .cmp(words[b as usize].as_bytes())
+            });
         });
         let mut rank = vec![0u32; words.len()];
         for (r, &w) in order.iter().enumerate() {
@@ -245,94 +287,125 @@ impl Counter {
         (order, rank)
     }
 
-    /// The n-grams of table `t` (all shards), sorted by their joined strings, as (shard, id).
-    fn sorted_ngrams(&self, t: usize, rank: &[u32]) -> Vec<(u32, u32)> {
-        let mut refs: Vec<(u32, u32)> = Vec::new();
-        for (s, tables) in self.shards.iter().enumerate() {
-            let table = &tables[t];
-            #[allow(clippy::cast_possible_truncation)]
-            refs.extend((0..table.len() as u32).map(|id| (s as u32, id)));
+    /// The words of feature `f`.
+    #[inline]
+    fn gram<'a>(&'a self, f: &'a Feature) -> &'a [u32] {
+        if f.table == NONE {
+            std::slice::from_ref(&f.id)
+        } else {
+            let n = self.shards.len() as u32;
+            self.shards[(f.id % n) as usize][f.table as usize].gram(f.id / n)
         }
-        let gram = |&(s, id): &(u32, u32)| self.shards[s as usize][t].gram(id);
-        self.pool.install(|| {
-            if self.plain_words {
-                let n = self.shards.first().map_or(2, |tables| tables[t].n());
-                if n == 2 {
+    }
+
+    /// Bytes of the feature's words joined by spaces, without building the string.
+    fn joined_bytes<'a>(&'a self, gram: &'a [u32]) -> impl Iterator<Item = u8> + 'a {
+        gram.iter().enumerate().flat_map(move |(i, &w)| {
+            (i > 0)
+                .then_some(b' ')
+                .into_iter()
+                .chain(self.words[w as usize].bytes())
+        })
+    }
+
+    /// Orders two features as their space-joined strings compare, bytewise.
+    fn compare(&self, a: Feature, b: Feature, rank: &[u32]) -> std::cmp::Ordering {
+        let (ga, gb) = (self.gram(&a), self.gram(&b));
+        if self.plain_words {
+            // With no word empty or holding a byte <= ' ', joined strings compare as their rank tuples:
+            // at the first differing word, either the words differ inside both (same verdict) or one is a
+            // prefix of the other, and then the shorter one meets ' ' (or its end) first in both orders.
+            ga.iter()
+                .map(|&w| rank[w as usize])
+                .cmp(gb.iter().map(|&w| rank[w as usize]))
+        } else {
+            self.joined_bytes(ga).cmp(self.joined_bytes(gb))
+        }
+    }
+
+    /// Features of each counted order, each list sorted by term.
+    fn sorted_orders(&self) -> (Vec<Vec<Feature>>, Vec<u32>) {
+        let (lo, hi) = self.analyzer.config.ngram_range;
+        let (order, rank) = self.word_order();
+        let mut out = Vec::new();
+        if lo == 1 {
+            out.push(
+                order
+                    .iter()
+                    .filter(|&&w| self.uni_count[w as usize] > 0)
+                    .map(|&w| Feature { table: NONE, id: w })
+                    .collect(),
+            );
+        }
+        let n_shards = self.shards.len();
+        for (t, n) in (lo.max(2)..=hi).enumerate() {
+            #[allow(clippy::cast_possible_truncation)]
+            let mut refs: Vec<Feature> = self
+                .shards
+                .iter()
+                .enumerate()
+                .flat_map(|(s, tables)| {
+                    (0..tables[t].len()).map(move |id| Feature {
+                        table: t as u32,
+                        id: (id * n_shards + s) as u32,
+                    })
+                })
+                .collect();
+            self.pool.install(|| {
+                if self.plain_words && n == 2 {
                     // Two ranks pack into one integer: the common case sorts on plain u64 keys.
-                    let mut keyed: Vec<(u64, (u32, u32))> = refs
+                    let mut keyed: Vec<(u64, Feature)> = refs
                         .iter()
-                        .map(|r| {
-                            let g = gram(r);
-                            ((u64::from(rank[g[0] as usize]) << 32) | u64::from(rank[g[1] as usize]), *r)
+                        .map(|f| {
+                            let g = self.gram(f);
+                            let key = (u64::from(rank[g[0] as usize]) << 32)
+                                | u64::from(rank[g[1] as usize]);
+                            (key, *f)
                         })
                         .collect();
                     keyed.par_sort_unstable_by_key(|k| k.0);
                     refs = keyed.into_iter().map(|k| k.1).collect();
                 } else {
-                    refs.par_sort_unstable_by(|a, b| {
-                        let (ga, gb) = (gram(a), gram(b));
-                        ga.iter()
-                            .map(|&w| rank[w as usize])
-                            .cmp(gb.iter().map(|&w| rank[w as usize]))
-                    });
+                    refs.par_sort_unstable_by(|a, b| self.compare(*a, *b, &rank));
                 }
-            } else {
-                let joined: Vec<String> = refs.iter().map(|r| self.joined(gram(r))).collect();
-                let mut idx: Vec<usize> = (0..refs.len()).collect();
-                idx.par_sort_unstable_by(|&a, &b| joined[a].as_bytes().cmp(joined[b].as_bytes()));
-                refs = idx.into_iter().map(|i| refs[i]).collect();
-            }
-        });
-        refs
+            });
+            out.push(refs);
+        }
+        (out, rank)
     }
 
-    fn joined(&self, gram: &[u32]) -> String {
-        let mut s = String::new();
-        for (i, &w) in gram.iter().enumerate() {
-            if i > 0 {
-                s.push(' ');
-            }
-            s.push_str(&self.words[w as usize]);
+    fn count_of(&self, f: Feature) -> (u64, u64) {
+        if f.table == NONE {
+            (self.uni_count[f.id as usize], self.uni_df[f.id as usize])
+        } else {
+            let n = self.shards.len() as u32;
+            let table = &self.shards[(f.id % n) as usize][f.table as usize];
+            (table.count(f.id / n), table.df(f.id / n))
         }
-        s
     }
 
-    /// Per-order tables, each sorted by term, with where each row came from.
-    fn tables(&self) -> Vec<(TermTable, Vec<Feature>)> {
-        let (lo, hi) = self.analyzer.config.ngram_range;
-        let (order, rank) = self.word_order();
-        let mut out = Vec::new();
-        if lo == 1 {
-            let mut b = TermTableBuilder::default();
-            let mut refs = Vec::new();
-            for &w in &order {
-                let c = self.uni_count[w as usize];
-                if c > 0 {
-                    b.push(&self.words[w as usize], c, self.uni_df[w as usize]);
-                    refs.push(Feature { shard: 0, table: NONE, id: w });
-                }
-            }
-            out.push((b.finish(), refs));
-        }
-        for (t, _) in (lo.max(2)..=hi).enumerate() {
-            let sorted = self.sorted_ngrams(t, &rank);
-            let mut b = TermTableBuilder::default();
-            let mut refs = Vec::with_capacity(sorted.len());
-            for &(s, id) in &sorted {
-                let table = &self.shards[s as usize][t];
-                let words = table.gram(id).iter().map(|&w| &*self.words[w as usize]);
-                b.push_joined(words, table.count(id), table.df(id));
-                #[allow(clippy::cast_possible_truncation)]
-                refs.push(Feature { shard: s, table: t as u32, id });
-            }
-            out.push((b.finish(), refs));
-        }
-        out
+    fn push_term(&self, b: &mut TermTableBuilder, f: Feature) {
+        let (count, df) = self.count_of(f);
+        b.push_joined(
+            self.gram(&f).iter().map(|&w| &*self.words[w as usize]),
+            count,
+            df,
+        );
     }
 
     /// The counts so far, to be read through `pruning`.
     pub fn stats(&self, pruning: Pruning) -> CorpusStats {
-        let tables = self.tables().into_iter().map(|t| t.0).collect();
+        let (orders, _) = self.sorted_orders();
+        let tables = orders
+            .iter()
+            .map(|refs| {
+                let mut b = TermTableBuilder::with_capacity(refs.len(), refs.len() * 8);
+                for f in refs {
+                    self.push_term(&mut b, *f);
+                }
+                b.finish()
+            })
+            .collect();
         CorpusStats::from_parts(
             self.analyzer.config.clone(),
             pruning,
@@ -342,17 +415,54 @@ impl Counter {
         )
     }
 
-    /// Every feature of every order in one table sorted by term (scikit-learn's vocabulary order).
+    /// Every feature of every order, sorted by term (scikit-learn's vocabulary order), with counts.
     pub fn features(&self) -> Features {
-        let mut tables = self.tables();
-        // Merge the per-order tables pairwise: each is sorted, and all are disjoint.
-        while tables.len() > 1 {
-            let (b_table, b_refs) = tables.pop().unwrap_or_default();
-            let (a_table, a_refs) = tables.pop().unwrap_or_default();
-            tables.push(merge_disjoint(&a_table, &a_refs, &b_table, &b_refs));
+        let (mut orders, rank) = self.sorted_orders();
+        // Each list is sorted and they are disjoint: merge them pairwise.
+        while orders.len() > 1 {
+            let b = orders.pop().unwrap_or_default();
+            let a = orders.pop().unwrap_or_default();
+            let mut merged = Vec::with_capacity(a.len() + b.len());
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() && j < b.len() {
+                if self.compare(a[i], b[j], &rank).is_lt() {
+                    merged.push(a[i]);
+                    i += 1;
+                } else {
+                    merged.push(b[j]);
+                    j += 1;
+                }
+            }
+            merged.extend_from_slice(&a[i..]);
+            merged.extend_from_slice(&b[j..]);
+            orders.push(merged);
         }
-        let (table, refs) = tables.pop().unwrap_or_default();
-        Features { table, refs }
+        let refs = orders.pop().unwrap_or_default();
+        let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
+        Features { refs, count, df }
+    }
+
+    /// The names of the features at `keep` (indices into `features`).
+    ///
+    /// # Errors
+    /// An index is out of range.
+    pub fn feature_names(&self, features: &Features, keep: &[usize]) -> Result<Vec<String>> {
+        keep.iter()
+            .map(|&i| {
+                let f = features.refs.get(i).ok_or_else(|| {
+                    Error::config(
+                        "keep",
+                        format!("feature index {i} out of range ({})", features.len()),
+                    )
+                })?;
+                Ok(self
+                    .gram(f)
+                    .iter()
+                    .map(|&w| &*self.words[w as usize])
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            })
+            .collect()
     }
 
     /// The document-term matrix over the features at `keep` (indices into `features`, ascending), which
@@ -362,21 +472,37 @@ impl Counter {
     /// The counter did not keep rows, `keep` is not ascending or out of range, or the job was cancelled.
     pub fn matrix(&self, features: &Features, keep: &[usize], cancel: &Cancel) -> Result<Csr> {
         if !self.keep_rows {
-            return Err(Error::config("keep_rows", "this counter did not keep document rows"));
+            return Err(Error::config(
+                "keep_rows",
+                "this counter did not keep document rows",
+            ));
         }
-        if keep.windows(2).any(|w| w[0] >= w[1]) || keep.last().is_some_and(|&k| k >= features.refs.len()) {
-            return Err(Error::config("keep", "feature indices must be ascending and in range"));
+        if keep.windows(2).any(|w| w[0] >= w[1])
+            || keep.last().is_some_and(|&k| k >= features.refs.len())
+        {
+            return Err(Error::config(
+                "keep",
+                "feature indices must be ascending and in range",
+            ));
         }
         if i32::try_from(keep.len()).is_err() {
             return Err(Error::TooLarge("more than 2^31 features".into()));
         }
+        let n_shards = self.shards.len();
         let mut cols = CounterColumns {
-            counter: self,
+            ngram_range: self.analyzer.config.ngram_range,
+            word_stop: &self.word_stop,
             unigram: vec![NONE; self.words.len()],
-            ngram: self
-                .shards
-                .iter()
-                .map(|tables| tables.iter().map(|t| vec![NONE; t.len()]).collect())
+            ngram: (0..self.shards.first().map_or(0, Vec::len))
+                .map(|t| {
+                    let most = self
+                        .shards
+                        .iter()
+                        .map(|tables| tables[t].len())
+                        .max()
+                        .unwrap_or(0);
+                    vec![NONE; most * n_shards]
+                })
                 .collect(),
         };
         for (col, &f) in keep.iter().enumerate() {
@@ -386,82 +512,98 @@ impl Counter {
             if r.table == NONE {
                 cols.unigram[r.id as usize] = col;
             } else {
-                cols.ngram[r.shard as usize][r.table as usize][r.id as usize] = col;
+                cols.ngram[r.table as usize][r.id as usize] = col;
             }
         }
-        build_rows(&self.rows, self.analyzer.config.ngram_range, &cols, &self.pool, cancel)
+        build_rows(&self.rows, &cols, &self.pool, cancel)
     }
 
     /// Approximate heap bytes of the counts (not the kept rows), for memory reports.
     pub fn heap_bytes(&self) -> usize {
         let words: usize = self.words.iter().map(|w| w.len() * 2 + 48).sum();
-        let grams: usize = self.shards.iter().flatten().map(NgramTable::heap_bytes).sum();
+        let grams: usize = self
+            .shards
+            .iter()
+            .flatten()
+            .map(NgramTable::heap_bytes)
+            .sum();
         words + self.uni_count.len() * 17 + grams
     }
 }
 
-/// Where a feature row came from: a unigram (`table == NONE`, `id` = word id) or n-gram `id` of table
-/// `table` in shard `shard`.
+/// A feature: a unigram (`table == NONE`, `id` = word id) or n-gram of table `table` whose id is
+/// `local id * shards + shard`, unique across shards.
 #[derive(Debug, Clone, Copy)]
 struct Feature {
-    shard: u32,
     table: u32,
     id: u32,
 }
 
-/// All features of a [`Counter`], sorted by term.
+/// All features of a [`Counter`], sorted by term, with their counts.
 #[derive(Debug, Default)]
 pub struct Features {
-    /// Terms with corpus counts and document frequencies.
-    pub table: TermTable,
     refs: Vec<Feature>,
+    count: Vec<u64>,
+    df: Vec<u64>,
 }
 
-fn merge_disjoint(
-    a: &TermTable,
-    a_refs: &[Feature],
-    b: &TermTable,
-    b_refs: &[Feature],
-) -> (TermTable, Vec<Feature>) {
-    let mut out = TermTableBuilder::with_capacity(a.len() + b.len(), 0);
-    let mut refs = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let take_a = j >= b.len() || (i < a.len() && a.term(i).as_bytes() < b.term(j).as_bytes());
-        if take_a {
-            out.push(a.term(i), a.count(i), a.df(i));
-            refs.push(a_refs[i]);
-            i += 1;
-        } else {
-            out.push(b.term(j), b.count(j), b.df(j));
-            refs.push(b_refs[j]);
-            j += 1;
-        }
+impl Features {
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.refs.len()
     }
-    (out.finish(), refs)
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty()
+    }
+
+    /// Corpus counts, in term order.
+    pub fn counts(&self) -> &[u64] {
+        &self.count
+    }
+
+    /// Document frequencies, in term order.
+    pub fn dfs(&self) -> &[u64] {
+        &self.df
+    }
 }
 
 struct CounterColumns<'a> {
-    counter: &'a Counter,
+    ngram_range: (usize, usize),
+    word_stop: &'a [bool],
     unigram: Vec<u32>,
-    ngram: Vec<Vec<Vec<u32>>>,
+    ngram: Vec<Vec<u32>>,
 }
 
 impl Columns for CounterColumns<'_> {
-    #[inline]
-    fn unigram(&self, word: u32) -> u32 {
-        self.unigram[word as usize]
-    }
-
-    #[inline]
-    fn ngram(&self, gram: &[u32], hash: u64) -> u32 {
-        let shards = &self.counter.shards;
-        let s = shard_of(hash, shards.len());
-        let (lo, _) = self.counter.analyzer.config.ngram_range;
-        let t = gram.len() - lo.max(2);
-        match shards[s][t].find(hash, gram) {
-            Some(id) => self.ngram[s][t][id as usize],
-            None => NONE,
+    fn doc_columns(&self, s: &Streams, d: usize, cols: &mut Vec<u32>) {
+        let (lo, hi) = self.ngram_range;
+        for seg in s.doc_segment_ranges(d) {
+            if lo == 1 {
+                cols.extend(
+                    s.ids[seg.clone()]
+                        .iter()
+                        .filter(|&&w| !self.word_stop[w as usize])
+                        .map(|&w| self.unigram[w as usize])
+                        .filter(|&c| c != NONE),
+                );
+            }
+            for (t, n) in (lo.max(2)..=hi).enumerate() {
+                if seg.len() < n {
+                    break;
+                }
+                let table_cols = &self.ngram[t];
+                for pos in seg.start..=seg.end - n {
+                    let g = s.grams[t][pos].load(Ordering::Relaxed);
+                    if g != NONE {
+                        let c = table_cols[g as usize];
+                        if c != NONE {
+                            cols.push(c);
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -23,18 +23,48 @@ pub struct Csr {
     pub data: Vec<i64>,
 }
 
-/// Where features live: column lookups for unigrams (by word id) and longer n-grams (by word ids).
+/// Where features live: the columns of one document's features.
 pub(crate) trait Columns: Sync {
-    /// Column of the unigram `word`.
+    /// Appends the column of every feature occurrence of document `d` of `streams` (in any order,
+    /// repeated as often as it occurs) to `out`.
+    fn doc_columns(&self, streams: &Streams, d: usize, out: &mut Vec<u32>);
+}
+
+/// Columns found by looking each n-gram up: for documents the features were not counted from.
+pub(crate) trait Lookup: Sync {
+    /// Column of the unigram `word`, or [`NONE`].
     fn unigram(&self, word: u32) -> u32;
     /// Column of the n-gram `gram` (its hash given), or [`NONE`].
     fn ngram(&self, gram: &[u32], hash: u64) -> u32;
+    /// The n-gram lengths looked up.
+    fn ngram_range(&self) -> (usize, usize);
+}
+
+impl<L: Lookup> Columns for L {
+    fn doc_columns(&self, s: &Streams, d: usize, cols: &mut Vec<u32>) {
+        let (lo, hi) = self.ngram_range();
+        for seg in s.doc_segments(d) {
+            if lo == 1 {
+                cols.extend(seg.iter().map(|&w| self.unigram(w)).filter(|&c| c != NONE));
+            }
+            for n in lo.max(2)..=hi {
+                if seg.len() < n {
+                    break;
+                }
+                for gram in seg.windows(n) {
+                    let c = self.ngram(gram, hash_words(gram));
+                    if c != NONE {
+                        cols.push(c);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Builds the rows of every document in `streams`, in order.
 pub(crate) fn build_rows<C: Columns>(
     streams: &[Streams],
-    ngram_range: (usize, usize),
     columns: &C,
     pool: &ThreadPool,
     cancel: &Cancel,
@@ -44,7 +74,7 @@ pub(crate) fn build_rows<C: Columns>(
             .par_iter()
             .map(|s| {
                 cancel.check()?;
-                Ok(rows_of(s, ngram_range, columns))
+                Ok(rows_of(s, columns))
             })
             .collect::<Result<Vec<_>>>()
     })?;
@@ -68,7 +98,7 @@ pub(crate) fn build_rows<C: Columns>(
     Ok(out)
 }
 
-fn rows_of<C: Columns>(s: &Streams, (lo, hi): (usize, usize), columns: &C) -> Csr {
+fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
     let mut out = Csr {
         indptr: Vec::with_capacity(s.n_docs() + 1),
         ..Csr::default()
@@ -77,22 +107,7 @@ fn rows_of<C: Columns>(s: &Streams, (lo, hi): (usize, usize), columns: &C) -> Cs
     let mut cols: Vec<u32> = Vec::new();
     for d in 0..s.n_docs() {
         cols.clear();
-        for seg in s.doc_segments(d) {
-            if lo == 1 {
-                cols.extend(seg.iter().map(|&w| columns.unigram(w)).filter(|&c| c != NONE));
-            }
-            for n in lo.max(2)..=hi {
-                if seg.len() < n {
-                    break;
-                }
-                for gram in seg.windows(n) {
-                    let c = columns.ngram(gram, hash_words(gram));
-                    if c != NONE {
-                        cols.push(c);
-                    }
-                }
-            }
-        }
+        columns.doc_columns(s, d, &mut cols);
         cols.sort_unstable();
         let mut i = 0;
         while i < cols.len() {

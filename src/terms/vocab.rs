@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::analyzer::{Analyzer, Streams};
 use super::config::CountConfig;
-use super::matrix::{Columns, Csr, NONE, build_rows};
+use super::matrix::{Csr, Lookup, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{MAX_N, NgramTable, hash_words};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
@@ -39,7 +39,11 @@ impl Vocabulary {
     ///
     /// # Errors
     /// A duplicate or empty feature, an invalid config, or too many features.
-    pub fn new<S: AsRef<str>>(config: CountConfig, features: &[S], threads: Option<usize>) -> Result<Self> {
+    pub fn new<S: AsRef<str>>(
+        config: CountConfig,
+        features: &[S],
+        threads: Option<usize>,
+    ) -> Result<Self> {
         let analyzer = Analyzer::new(config)?;
         let threads = resolve_threads(threads)?;
         let (lo, hi) = analyzer.config.ngram_range;
@@ -62,7 +66,10 @@ impl Vocabulary {
             #[allow(clippy::cast_possible_truncation)]
             let col = col as u32;
             if f.is_empty() {
-                return Err(Error::config("vocabulary", format!("feature {col} is an empty string")));
+                return Err(Error::config(
+                    "vocabulary",
+                    format!("feature {col} is an empty string"),
+                ));
             }
             gram.clear();
             for w in f.split(' ') {
@@ -135,7 +142,7 @@ impl Vocabulary {
                 .map(|r| self.streams_of(&docs[r.clone()], cancel))
                 .collect::<Result<Vec<_>>>()
         })?;
-        let mut m = build_rows(&streams, self.analyzer.config.ngram_range, self, &self.pool, cancel)?;
+        let mut m = build_rows(&streams, self, &self.pool, cancel)?;
         if docs.is_empty() {
             m.indptr = vec![0];
         }
@@ -148,25 +155,34 @@ impl Vocabulary {
         let remove = self.analyzer.removes_stop_words();
         for doc in docs {
             cancel.check()?;
-            self.analyzer.for_each_token(doc.as_ref(), &mut ends, |term, new_segment| {
-                if new_segment {
-                    s.close_segment();
-                }
-                if remove && self.analyzer.is_stop(term) {
-                    return;
-                }
-                s.ids.push(self.words.get(term).copied().unwrap_or(NONE));
-            });
+            self.analyzer
+                .for_each_token(doc.as_ref(), &mut ends, |term, new_segment| {
+                    if new_segment {
+                        s.close_segment();
+                    }
+                    if remove && self.analyzer.is_stop(term) {
+                        return;
+                    }
+                    s.ids.push(self.words.get(term).copied().unwrap_or(NONE));
+                });
             s.close_doc();
         }
         Ok(s)
     }
 }
 
-impl Columns for Vocabulary {
+impl Lookup for Vocabulary {
+    fn ngram_range(&self) -> (usize, usize) {
+        self.analyzer.config.ngram_range
+    }
+
     #[inline]
     fn unigram(&self, word: u32) -> u32 {
-        if word == NONE { NONE } else { self.unigram[word as usize] }
+        if word == NONE {
+            NONE
+        } else {
+            self.unigram[word as usize]
+        }
     }
 
     #[inline]

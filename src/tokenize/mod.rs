@@ -15,9 +15,13 @@
 mod pattern;
 mod pyword;
 mod pyword_table;
+mod stop_words;
+mod word;
 
 pub use pattern::{PatternTokenizer, SKLEARN_TOKEN_PATTERN};
 pub use pyword_table::UNICODE_VERSION as PYTHON_WORD_TABLE_UNICODE_VERSION;
+pub use stop_words::ENGLISH as ENGLISH_STOP_WORDS;
+pub use word::{WordTokenizer, WordTokenizerConfig};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +37,8 @@ pub enum TokenizerConfig {
         /// Lowercase the document first.
         lowercase: bool,
     },
+    /// Unicode word boundaries with news rules (see [`WordTokenizer`]).
+    Word(WordTokenizerConfig),
 }
 
 impl TokenizerConfig {
@@ -46,10 +52,16 @@ impl TokenizerConfig {
 }
 
 /// A built tokenizer, ready to share across threads.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per run and shared by reference"
+)]
 #[derive(Debug, Clone)]
 pub enum Tokenizer {
     /// See [`PatternTokenizer`].
     Pattern(PatternTokenizer),
+    /// See [`WordTokenizer`].
+    Word(WordTokenizer),
 }
 
 impl Tokenizer {
@@ -62,6 +74,7 @@ impl Tokenizer {
             TokenizerConfig::Pattern { pattern, lowercase } => {
                 Tokenizer::Pattern(PatternTokenizer::new(pattern.as_deref(), *lowercase)?)
             }
+            TokenizerConfig::Word(c) => Tokenizer::Word(WordTokenizer::new(c.clone())),
         })
     }
 
@@ -70,6 +83,33 @@ impl Tokenizer {
     pub fn for_each_token<F: FnMut(&str, usize, usize)>(&self, text: &str, emit: F) {
         match self {
             Tokenizer::Pattern(t) => t.for_each_token(text, emit),
+            Tokenizer::Word(t) => t.for_each_token(text, emit),
         }
     }
+}
+
+/// Converts byte spans (in increasing order of start) to character spans, in one pass over `text`.
+///
+/// ```
+/// let text = "né à Zürich";
+/// assert_eq!(newstally::tokenize::char_offsets(text, &[(0, 3), (7, 14)]), [(0, 2), (5, 11)]);
+/// ```
+pub fn char_offsets(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(spans.len());
+    let (mut byte, mut chars) = (0usize, 0usize);
+    let advance = |to: usize, byte: &mut usize, chars: &mut usize| {
+        if to >= *byte {
+            *chars += text[*byte..to].chars().count();
+        } else {
+            *chars -= text[to..*byte].chars().count();
+        }
+        *byte = to;
+        *chars
+    };
+    for &(s, e) in spans {
+        let cs = advance(s, &mut byte, &mut chars);
+        let ce = advance(e, &mut byte, &mut chars);
+        out.push((cs, ce));
+    }
+    out
 }

@@ -13,7 +13,9 @@ pub const SKLEARN_TOKEN_PATTERN: &str = r"(?u)\b\w\w+\b";
 /// The default pattern `(?u)\b\w\w+\b` is not run through a regex engine: its matches are exactly the
 /// maximal runs of two or more Python `\w` characters, which a table-driven scan finds much faster, with
 /// Python's definition of `\w` (see `tools/gen_pyword_table.py`). Other patterns run on the `regex`
-/// crate, whose `\w` and `\b` follow Unicode's definition and may differ from Python's on rare characters.
+/// crate with `\w` and `\W` rewritten to Python's classes. Its `\b` cannot be redefined: it counts
+/// combining marks (Devanagari vowel signs, Thai tone marks) as word characters where Python does not,
+/// so a custom pattern using `\b` can differ from scikit-learn next to such marks.
 ///
 /// ```
 /// use newstally::tokenize::PatternTokenizer;
@@ -38,15 +40,18 @@ impl PatternTokenizer {
         let compiled = if is_default_pattern(&source) {
             None
         } else {
-            let re = Regex::new(&source).map_err(|e| Error::InvalidPattern {
-                pattern: source.clone(),
-                reason: e.to_string(),
-            })?;
+            let re =
+                Regex::new(&python_word_classes(&source)).map_err(|e| Error::InvalidPattern {
+                    pattern: source.clone(),
+                    reason: e.to_string(),
+                })?;
             let groups = re.captures_len() - 1;
             if groups > 1 {
                 return Err(Error::InvalidPattern {
                     pattern: source,
-                    reason: format!("more than one capturing group ({groups}); at most one is allowed"),
+                    reason: format!(
+                        "more than one capturing group ({groups}); at most one is allowed"
+                    ),
                 });
             }
             Some((re, groups == 1))
@@ -80,7 +85,13 @@ impl PatternTokenizer {
                 let oe = map.end(e).max(os);
                 emit(term, os, oe);
             });
+        } else if self.lowercase && self.pattern.is_some() {
+            // A regex may hold literals ("ing"), so it must see the lowercased text; ASCII lowercasing
+            // keeps every offset.
+            self.scan(&text.to_ascii_lowercase(), &mut emit);
         } else if self.lowercase {
+            // The default pattern's class is closed under ASCII case, so scanning the original and
+            // lowercasing each token gives the same tokens without copying the document.
             let mut buf = String::new();
             self.scan(text, &mut |term, s, e| {
                 if term.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -111,12 +122,11 @@ impl PatternTokenizer {
             Some((re, true)) => {
                 for caps in re.captures_iter(text) {
                     // An unmatched optional group is an empty token in Python's findall.
-                    match caps.get(1) {
-                        Some(m) => emit(m.as_str(), m.start(), m.end()),
-                        None => {
-                            let s = caps.get(0).map_or(0, |m| m.start());
-                            emit("", s, s);
-                        }
+                    if let Some(m) = caps.get(1) {
+                        emit(m.as_str(), m.start(), m.end());
+                    } else {
+                        let s = caps.get(0).map_or(0, |m| m.start());
+                        emit("", s, s);
                     }
                 }
             }
@@ -127,6 +137,44 @@ impl PatternTokenizer {
             }
         }
     }
+}
+
+/// The regex class of Python's `\w` (or its complement), from the generated table.
+fn python_word_class(negated: bool) -> String {
+    use std::fmt::Write as _;
+    let mut class = String::from(if negated {
+        "[^0-9A-Za-z_"
+    } else {
+        "[0-9A-Za-z_"
+    });
+    for &(lo, hi) in &super::pyword_table::NON_ASCII_WORD_RANGES {
+        let _ = write!(class, "\\x{{{lo:X}}}-\\x{{{hi:X}}}");
+    }
+    class.push(']');
+    class
+}
+
+/// Rewrites `\w` and `\W` to Python's classes. A class in a class is valid regex-crate syntax
+/// (`[[...]-]`), so the same text serves inside and outside brackets.
+fn python_word_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('w') => out.push_str(&python_word_class(false)),
+            Some('W') => out.push_str(&python_word_class(true)),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn is_default_pattern(p: &str) -> bool {
@@ -258,7 +306,12 @@ mod tests {
     #[test]
     fn offsets_slice_original_text() {
         let tok = PatternTokenizer::new(None, true).unwrap();
-        for text in ["İİx abc ΣΑΣ dé", "ẞtraße Straße", "plain ascii text", "ǅemal ǈj"] {
+        for text in [
+            "İİx abc ΣΑΣ dé",
+            "ẞtraße Straße",
+            "plain ascii text",
+            "ǅemal ǈj",
+        ] {
             for (term, s, e) in tok.tokenize(text) {
                 assert_eq!(text[s..e].to_lowercase(), term, "{text:?}");
             }
@@ -271,8 +324,19 @@ mod tests {
         assert_eq!(terms(&tok, "A b-c"), ["A", "b", "c"]);
         let grp = PatternTokenizer::new(Some(r"(\w+)\."), true).unwrap();
         assert_eq!(terms(&grp, "End. Here"), ["end"]);
+        let literal = PatternTokenizer::new(Some(r"(\w+)ing\b"), true).unwrap();
+        assert_eq!(terms(&literal, "BREAKING news, running"), ["break", "runn"]);
         assert!(PatternTokenizer::new(Some(r"(a)(b)"), true).is_err());
         assert!(PatternTokenizer::new(Some(r"(unclosed"), true).is_err());
+    }
+
+    #[test]
+    fn custom_word_class_is_pythons() {
+        // U+0301 (combining acute) is \w for the regex crate but not for Python.
+        let tok = PatternTokenizer::new(Some(r"\w+"), true).unwrap();
+        assert_eq!(terms(&tok, "e\u{301}te [x_1]"), ["e", "te", "x_1"]);
+        let neg = PatternTokenizer::new(Some(r"[\W\d]+"), true).unwrap();
+        assert_eq!(terms(&neg, "ab 12,cd"), [" 12,"]);
     }
 
     #[test]

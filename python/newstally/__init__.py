@@ -1,0 +1,31 @@
+"""newstally: fast, parallel text statistics for news analysis.
+
+>>> import newstally
+>>> stats = newstally.count(["Putin met Biden in Geneva.", "Biden left Geneva."], ngram_range=(1, 2))
+>>> stats.terms.top(3)
+[('biden', 2, 2), ('geneva', 2, 2), ('in', 1, 1)]
+"""
+
+from __future__ import annotations
+
+from . import exceptions
+from ._config import ENGLISH_STOP_WORDS
+from ._core import __version__
+from .exceptions import NewstallyError
+from .stats import CorpusStats, TermTable, count, load
+from .tokenize import tokenize
+from .vectorizers import CountVectorizer, TfidfVectorizer
+
+__all__ = [
+    "__version__",
+    "count",
+    "load",
+    "tokenize",
+    "CorpusStats",
+    "TermTable",
+    "CountVectorizer",
+    "TfidfVectorizer",
+    "ENGLISH_STOP_WORDS",
+    "NewstallyError",
+    "exceptions",
+]

@@ -1,0 +1,301 @@
+"""Counting results: :class:`CorpusStats`, its :class:`TermTable` views, and :func:`count`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from . import _core
+from ._config import count_config
+from ._input import batches
+from .exceptions import ConfigError
+
+__all__ = ["CorpusStats", "TermTable", "count", "load"]
+
+
+class TermTable:
+    """The terms (or n-grams of one length) of a :class:`CorpusStats`, after pruning.
+
+    Rows are ordered by count descending, then term ascending (bytewise). Each row is
+    ``(term, count, df)``: occurrences in the corpus and number of documents containing the term.
+    """
+
+    __slots__ = ("_stats", "_n")
+
+    def __init__(self, stats: CorpusStats, n: int) -> None:
+        self._stats = stats
+        self._n = n
+        stats._inner.n_rows(n)  # raises if n was not counted
+
+    @property
+    def n(self) -> int:
+        """Words per entry (1 for terms)."""
+        return self._n
+
+    def __len__(self) -> int:
+        return self._stats._inner.n_rows(self._n)
+
+    def top(self, k: int | None = 10) -> list[tuple[str, int, int]]:
+        """The ``k`` most frequent rows as ``(term, count, df)`` tuples (all rows if ``k`` is None)."""
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0):
+            raise ConfigError(f"invalid k: {k!r}; expected an int >= 0 or None")
+        terms, counts, dfs = self._stats._inner.rows(self._n, k)
+        return list(zip(terms, counts.tolist(), dfs.tolist()))
+
+    def to_dict(self) -> dict[str, int]:
+        """``{term: count}`` in table order."""
+        terms, counts, _ = self._stats._inner.rows(self._n, None)
+        return dict(zip(terms, counts.tolist()))
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame with columns ``term``, ``count``, ``df``, in table order."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("to_pandas() needs pandas: pip install 'newstally[pandas]'") from None
+        terms, counts, dfs = self._stats._inner.rows(self._n, None)
+        return pd.DataFrame({"term": terms, "count": counts.astype("int64"), "df": dfs.astype("int64")})
+
+    def get(self, term: str, default: Any = None) -> Any:
+        """The count of ``term``, or ``default`` when it is absent or pruned away."""
+        row = self._stats._inner.lookup(self._n, term)
+        return default if row is None else row[0]
+
+    def df(self, term: str) -> int:
+        """Number of documents containing ``term`` (0 when absent or pruned away)."""
+        row = self._stats._inner.lookup(self._n, term)
+        return 0 if row is None else row[1]
+
+    def __getitem__(self, term: str) -> int:
+        row = self._stats._inner.lookup(self._n, term)
+        if row is None:
+            raise KeyError(term)
+        return row[0]
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._stats._inner.lookup(self._n, term) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        terms, _, _ = self._stats._inner.rows(self._n, None)
+        return iter(terms)
+
+    def __repr__(self) -> str:
+        kind = "terms" if self._n == 1 else f"{self._n}-grams"
+        rows = self.top(5)
+        shown = ", ".join(f"{t!r}: {c}" for t, c, _ in rows)
+        more = ", ..." if len(self) > len(rows) else ""
+        return f"<TermTable of {len(self)} {kind}: {{{shown}{more}}}>"
+
+
+class CorpusStats:
+    """Term and n-gram counts of a corpus, as returned by :func:`count`.
+
+    Results add up: ``count(a) + count(b) == count(a + b)`` for any split of a corpus, exactly. They
+    pickle, and :meth:`save` / :func:`load` store them in a compact versioned binary format.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _core.CorpusStats) -> None:
+        if not isinstance(inner, _core.CorpusStats):
+            raise TypeError("CorpusStats is created by newstally.count() or newstally.load()")
+        self._inner = inner
+
+    # --- reading -------------------------------------------------------------------------------
+    @property
+    def n_documents(self) -> int:
+        """Documents counted (empty ones included)."""
+        return self._inner.n_documents
+
+    @property
+    def n_tokens(self) -> int:
+        """Tokens seen, stop words included."""
+        return self._inner.n_tokens
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The counting settings."""
+        return self._inner.config()
+
+    @property
+    def pruning(self) -> dict[str, Any]:
+        """The pruning settings applied when tables are read."""
+        return self._inner.pruning()
+
+    @property
+    def ngram_range(self) -> tuple[int, int]:
+        """The n-gram lengths counted."""
+        return tuple(self.config["ngram_range"])  # type: ignore[return-value]
+
+    @property
+    def terms(self) -> TermTable:
+        """The single-word terms (needs 1 in ``ngram_range``)."""
+        return TermTable(self, 1)
+
+    def ngrams(self, n: int) -> TermTable:
+        """The n-grams of ``n`` words."""
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise ConfigError(f"invalid n: {n!r}; expected an int")
+        return TermTable(self, n)
+
+    def with_pruning(
+        self,
+        *,
+        min_count: int | None = None,
+        min_df: int | float | None = None,
+        max_df: int | float | None = None,
+        max_features: int | None = -1,
+    ) -> CorpusStats:
+        """The same counts read through other pruning settings (unspecified ones are kept)."""
+        p = self.pruning
+        return CorpusStats(
+            self._inner.with_pruning(
+                min_count=p["min_count"] if min_count is None else min_count,
+                min_df=p["min_df"] if min_df is None else min_df,
+                max_df=p["max_df"] if max_df is None else max_df,
+                max_features=p["max_features"] if max_features == -1 else max_features,
+            )
+        )
+
+    # --- combining -----------------------------------------------------------------------------
+    def merge(self, other: CorpusStats) -> CorpusStats:
+        """The counts of both corpora; both must be counted with the same settings."""
+        if not isinstance(other, CorpusStats):
+            raise TypeError(f"can only merge CorpusStats, not {type(other).__name__}")
+        return CorpusStats(self._inner.merge(other._inner))
+
+    def __add__(self, other: object) -> CorpusStats:
+        if not isinstance(other, CorpusStats):
+            return NotImplemented
+        return self.merge(other)
+
+    def __radd__(self, other: object) -> CorpusStats:
+        # sum(list_of_stats) starts from 0.
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CorpusStats):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- persistence ---------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The versioned binary encoding (see :meth:`from_bytes`)."""
+        return self._inner.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CorpusStats:
+        """Decode :meth:`to_bytes` output; raises :class:`~newstally.exceptions.DecodeError` (a ValueError)
+        on foreign, truncated or corrupt bytes."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected bytes, got {type(data).__name__}")
+        return cls(_core.CorpusStats.from_bytes(bytes(data)))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write to ``path`` (conventionally ``*.ntstats``)."""
+        data = self.to_bytes()
+        with open(path, "wb") as f:
+            f.write(data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CorpusStats.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        lo, hi = self.ngram_range
+        rng = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        return f"<CorpusStats: {self.n_documents} documents, {self.n_tokens} tokens, {rng}-grams>"
+
+
+def load(path: str | os.PathLike[str]) -> CorpusStats:
+    """Read results written by :meth:`CorpusStats.save`."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return CorpusStats.from_bytes(data)
+    except ValueError as e:
+        raise type(e)(f"{os.fspath(path)}: {e}") from None
+
+
+def count(
+    texts: Any,
+    *,
+    ngram_range: tuple[int, int] = (1, 1),
+    tokenizer: str = "word",
+    token_pattern: str | None = None,
+    lowercase: bool = True,
+    stop_words: Any = None,
+    ngram_stop_words: str = "remove",
+    cross_sentences: bool = False,
+    drop_numbers: bool = False,
+    nfkc: bool = False,
+    min_length: int = 1,
+    special_tokens: bool = True,
+    min_count: int = 1,
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+    max_features: int | None = None,
+    n_threads: int | None = None,
+    batch_size: int | None = None,
+) -> CorpusStats:
+    """Count terms and word n-grams over ``texts``, in parallel.
+
+    Parameters
+    ----------
+    texts
+        Any iterable of str: a list, a generator, a pandas Series. Generators are read in batches and
+        never held whole.
+    ngram_range
+        ``(min_n, max_n)`` word n-gram lengths to count, up to 8.
+    tokenizer
+        ``"word"`` (Unicode word boundaries with news rules: possessives stripped, hyphenated words
+        kept, URLs/e-mails/@handles/#hashtags whole) or ``"pattern"`` (a regex, scikit-learn's
+        ``token_pattern``; giving ``token_pattern`` selects it).
+    lowercase, drop_numbers, nfkc, min_length, special_tokens
+        Word tokenizer options (``lowercase`` applies to both tokenizers).
+    stop_words
+        None, ``"english"`` (newstally's built-in list, :data:`newstally.ENGLISH_STOP_WORDS`) or a list.
+    ngram_stop_words
+        ``"remove"``: stop words are dropped before n-grams form (scikit-learn's way); ``"edges"``:
+        n-grams keep inner stop words but not those starting or ending with one; ``"keep"``.
+    cross_sentences
+        Whether n-grams may span sentences (default False: they stop at sentence ends).
+    min_count, min_df, max_df, max_features
+        Pruning applied when tables are read: ints are counts of documents, floats fractions of them;
+        ``max_features`` keeps the most frequent rows of each table.
+    n_threads
+        Threads to use (default: ``NEWSTALLY_NUM_THREADS`` or all cores). Results do not depend on it.
+
+    Examples
+    --------
+    >>> import newstally
+    >>> stats = newstally.count(["Putin met Biden.", "Putin’s visit"], ngram_range=(1, 2))
+    >>> stats.terms.top(2)
+    [('putin', 2, 2), ('biden', 1, 1)]
+    >>> stats.ngrams(2)["putin met"]
+    1
+    """
+    config = count_config(
+        tokenizer=tokenizer,
+        token_pattern=token_pattern,
+        lowercase=lowercase,
+        ngram_range=ngram_range,
+        stop_words=stop_words,
+        ngram_stop_words=ngram_stop_words,
+        cross_sentences=cross_sentences,
+        drop_numbers=drop_numbers,
+        nfkc=nfkc,
+        min_length=min_length,
+        special_tokens=special_tokens,
+    )
+    counter = _core.Counter(config, n_threads=n_threads)
+    # Validate pruning before reading any input, so a typo fails fast.
+    _core.check_pruning(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    for batch in batches(texts, batch_size):
+        counter.update(batch)
+    inner = counter.stats(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    return CorpusStats(inner)

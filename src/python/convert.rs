@@ -1,0 +1,214 @@
+//! Conversions between Python values and core types.
+
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use super::errors::raise;
+use crate::terms::{CountConfig, Csr, DocFreq, NgramStopWords, Pruning};
+use crate::tokenize::TokenizerConfig;
+
+fn item<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<T> {
+    match d.get_item(key)? {
+        Some(v) => v.extract::<T>().map_err(|e| {
+            let e: PyErr = e.into();
+            PyTypeError::new_err(format!("config option {key}: {e}"))
+        }),
+        None => Err(PyTypeError::new_err(format!(
+            "config option {key} is missing"
+        ))),
+    }
+}
+
+/// A [`CountConfig`] from the dict `newstally._config` builds.
+pub fn count_config(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<CountConfig> {
+    let tokenizer = match item::<String>(d, "tokenizer")?.as_str() {
+        "pattern" => TokenizerConfig::Pattern {
+            pattern: item(d, "token_pattern")?,
+            lowercase: item(d, "lowercase")?,
+        },
+        "word" => TokenizerConfig::Word(crate::tokenize::WordTokenizerConfig {
+            lowercase: item(d, "lowercase")?,
+            drop_numbers: item(d, "drop_numbers")?,
+            nfkc: item(d, "nfkc")?,
+            min_length: item(d, "min_length")?,
+            special_tokens: item(d, "special_tokens")?,
+        }),
+        other => {
+            return Err(raise(
+                py,
+                "ConfigError",
+                format!("invalid tokenizer: {other:?}; expected \"word\" or \"pattern\""),
+            ));
+        }
+    };
+    let ngram_stop_words = match item::<String>(d, "ngram_stop_words")?.as_str() {
+        "remove" => NgramStopWords::Remove,
+        "edges" => NgramStopWords::Edges,
+        "keep" => NgramStopWords::Keep,
+        other => {
+            return Err(raise(
+                py,
+                "ConfigError",
+                format!(
+                    "invalid ngram_stop_words: {other:?}; expected \"remove\", \"edges\" or \"keep\""
+                ),
+            ));
+        }
+    };
+    Ok(CountConfig {
+        tokenizer,
+        ngram_range: item(d, "ngram_range")?,
+        cross_sentences: item(d, "cross_sentences")?,
+        stop_words: item(d, "stop_words")?,
+        ngram_stop_words,
+    })
+}
+
+/// The dict form of a config (inverse of [`count_config`]).
+pub fn config_dict<'py>(py: Python<'py>, c: &CountConfig) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    match &c.tokenizer {
+        TokenizerConfig::Pattern { pattern, lowercase } => {
+            d.set_item("tokenizer", "pattern")?;
+            d.set_item("token_pattern", pattern)?;
+            d.set_item("lowercase", lowercase)?;
+        }
+        TokenizerConfig::Word(w) => {
+            d.set_item("tokenizer", "word")?;
+            d.set_item("lowercase", w.lowercase)?;
+            d.set_item("drop_numbers", w.drop_numbers)?;
+            d.set_item("nfkc", w.nfkc)?;
+            d.set_item("min_length", w.min_length)?;
+            d.set_item("special_tokens", w.special_tokens)?;
+        }
+    }
+    d.set_item("ngram_range", c.ngram_range)?;
+    d.set_item("cross_sentences", c.cross_sentences)?;
+    d.set_item("stop_words", &c.stop_words)?;
+    let mode = match c.ngram_stop_words {
+        NgramStopWords::Remove => "remove",
+        NgramStopWords::Edges => "edges",
+        NgramStopWords::Keep => "keep",
+    };
+    d.set_item("ngram_stop_words", mode)?;
+    Ok(d)
+}
+
+fn doc_freq(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<DocFreq> {
+    // bool is an int subclass in Python; True as a bound is almost certainly a mistake.
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(raise(
+            py,
+            "ConfigError",
+            format!("invalid {name}: expected an int or a float, got a bool"),
+        ));
+    }
+    if v.is_instance_of::<pyo3::types::PyInt>() {
+        let n: i64 = v.extract()?;
+        return u64::try_from(n).map(DocFreq::Count).map_err(|_| {
+            raise(
+                py,
+                "ConfigError",
+                format!("invalid {name}: must be >= 0, got {n}"),
+            )
+        });
+    }
+    if let Ok(f) = v.extract::<f64>() {
+        return Ok(DocFreq::Fraction(f));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{name} must be an int (documents) or a float (fraction), got {}",
+        v.get_type().name()?
+    )))
+}
+
+/// A [`Pruning`] from keyword values.
+pub fn pruning(
+    py: Python<'_>,
+    min_count: i64,
+    min_df: &Bound<'_, PyAny>,
+    max_df: &Bound<'_, PyAny>,
+    max_features: Option<i64>,
+) -> PyResult<Pruning> {
+    let min_count = u64::try_from(min_count).map_err(|_| {
+        raise(
+            py,
+            "ConfigError",
+            format!("invalid min_count: must be >= 0, got {min_count}"),
+        )
+    })?;
+    let max_features = match max_features {
+        None => None,
+        Some(m) => Some(usize::try_from(m).map_err(|_| {
+            raise(
+                py,
+                "ConfigError",
+                format!("invalid max_features: must be >= 0, got {m}"),
+            )
+        })?),
+    };
+    let p = Pruning {
+        min_count,
+        min_df: doc_freq(py, "min_df", min_df)?,
+        max_df: doc_freq(py, "max_df", max_df)?,
+        max_features,
+    };
+    p.build().map_err(|e| super::errors::to_py(py, e))
+}
+
+/// The texts of a list of documents, copied out so the GIL can be released. `first` is the corpus index
+/// of the first, for error messages.
+pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<Vec<String>> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, d) in docs.iter().enumerate() {
+        let index = first + i as u64;
+        let s = d.cast::<PyString>().map_err(|_| {
+            let ty = d
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+            raise(
+                py,
+                "DocumentTypeError",
+                format!("document {index} is {ty}, not str"),
+            )
+        })?;
+        match s.to_str() {
+            Ok(t) => out.push(t.to_owned()),
+            Err(e) => {
+                // The UnicodeEncodeError knows where the lone surrogate is.
+                let at: i64 = e
+                    .value(py)
+                    .getattr("start")
+                    .and_then(|v| v.extract())
+                    .unwrap_or(-1);
+                return Err(raise(
+                    py,
+                    "DocumentError",
+                    format!(
+                        "document {index} is not valid Unicode: a lone surrogate at character {at} cannot be encoded as UTF-8 (clean it with s.encode('utf-8', 'replace').decode())"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// scipy's CSR triple as numpy arrays: (indptr, indices, data).
+pub type CsrArrays<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i32>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
+/// The arrays of a [`Csr`], moved without copying.
+pub fn csr(py: Python<'_>, m: Csr) -> CsrArrays<'_> {
+    (
+        m.indptr.into_pyarray(py),
+        m.indices.into_pyarray(py),
+        m.data.into_pyarray(py),
+    )
+}

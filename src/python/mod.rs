@@ -1,0 +1,33 @@
+//! Python bindings: the `newstally._core` extension module. The only place pyo3 appears.
+
+mod convert;
+mod errors;
+mod run;
+mod stats;
+mod terms;
+mod tokenize;
+
+use pyo3::prelude::*;
+
+/// The compiled core of newstally. Use the `newstally` package, not this module.
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use super::stats::{PyCorpusStats, check_pruning};
+    #[pymodule_export]
+    use super::terms::{PyCounter, PyVocabulary};
+    #[pymodule_export]
+    use super::tokenize::{english_stop_words, tokenize};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add(
+            "PYTHON_WORD_TABLE_UNICODE_VERSION",
+            crate::tokenize::PYTHON_WORD_TABLE_UNICODE_VERSION,
+        )?;
+        Ok(())
+    }
+}

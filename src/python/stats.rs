@@ -1,0 +1,143 @@
+//! `newstally._core.CorpusStats`: counting results.
+
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use super::convert::{config_dict, pruning};
+use super::errors::ToPyResult;
+use crate::stats::{CorpusStats, Merge};
+
+/// Counting results (see `newstally.CorpusStats` for the public wrapper).
+#[pyclass(module = "newstally._core", name = "CorpusStats", frozen)]
+pub struct PyCorpusStats {
+    pub inner: CorpusStats,
+}
+
+type Rows<'py> = (
+    Vec<String>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<u64>>,
+);
+
+#[pymethods]
+impl PyCorpusStats {
+    /// Decodes bytes from `to_bytes`.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = py.detach(|| CorpusStats::from_bytes(data)).py(py)?;
+        Ok(PyCorpusStats { inner })
+    }
+
+    /// The versioned binary encoding.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = py.detach(|| self.inner.to_bytes());
+        PyBytes::new(py, &bytes)
+    }
+
+    #[getter]
+    fn n_documents(&self) -> u64 {
+        self.inner.n_documents()
+    }
+
+    #[getter]
+    fn n_tokens(&self) -> u64 {
+        self.inner.n_tokens()
+    }
+
+    /// The counting settings as a dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        config_dict(py, self.inner.config())
+    }
+
+    /// The pruning settings as a dict.
+    fn pruning<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let p = self.inner.pruning();
+        let d = PyDict::new(py);
+        d.set_item("min_count", p.min_count)?;
+        for (name, v) in [("min_df", p.min_df), ("max_df", p.max_df)] {
+            match v {
+                crate::terms::DocFreq::Count(c) => d.set_item(name, c)?,
+                crate::terms::DocFreq::Fraction(f) => d.set_item(name, f)?,
+            }
+        }
+        d.set_item("max_features", p.max_features)?;
+        Ok(d)
+    }
+
+    /// The same counts read through other pruning settings.
+    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
+    fn with_pruning(
+        &self,
+        py: Python<'_>,
+        min_count: i64,
+        min_df: &Bound<'_, PyAny>,
+        max_df: &Bound<'_, PyAny>,
+        max_features: Option<i64>,
+    ) -> PyResult<Self> {
+        let p = pruning(py, min_count, min_df, max_df, max_features)?;
+        Ok(PyCorpusStats {
+            inner: self.inner.clone().with_pruning(p),
+        })
+    }
+
+    /// Number of rows of the `n`-gram table that pass the pruning.
+    fn n_rows(&self, py: Python<'_>, n: usize) -> PyResult<usize> {
+        Ok(py.detach(|| self.inner.ranked(n, None)).py(py)?.len())
+    }
+
+    /// The top `limit` rows of the pruned `n`-gram table: (terms, counts, dfs), count descending then
+    /// term ascending.
+    #[pyo3(signature = (n, limit=None))]
+    fn rows<'py>(&self, py: Python<'py>, n: usize, limit: Option<usize>) -> PyResult<Rows<'py>> {
+        let (terms, counts, dfs) = py
+            .detach(|| {
+                let idx = self.inner.ranked(n, limit)?;
+                let t = self.inner.table(n)?;
+                let terms: Vec<String> = idx.iter().map(|&i| t.term(i).to_owned()).collect();
+                let counts: Vec<u64> = idx.iter().map(|&i| t.count(i)).collect();
+                let dfs: Vec<u64> = idx.iter().map(|&i| t.df(i)).collect();
+                Ok((terms, counts, dfs))
+            })
+            .py(py)?;
+        Ok((terms, counts.into_pyarray(py), dfs.into_pyarray(py)))
+    }
+
+    /// (count, df) of `term` in the `n`-gram table, or None if absent or pruned away.
+    fn lookup(&self, py: Python<'_>, n: usize, term: &str) -> PyResult<Option<(u64, u64)>> {
+        let t = self.inner.table(n).py(py)?;
+        let Some(i) = t.position(term) else {
+            return Ok(None);
+        };
+        let p = self.inner.pruning();
+        let (lo, hi) = p.df_bounds(self.inner.n_documents()).py(py)?;
+        #[allow(clippy::cast_precision_loss)]
+        let df = t.df(i) as f64;
+        if t.count(i) < p.min_count || df < lo || df > hi {
+            return Ok(None);
+        }
+        if p.max_features.is_some() && !self.inner.ranked(n, None).py(py)?.contains(&i) {
+            return Ok(None);
+        }
+        Ok(Some((t.count(i), t.df(i))))
+    }
+
+    /// The sum of two results.
+    fn merge(&self, py: Python<'_>, other: &Self) -> PyResult<Self> {
+        let inner = py.detach(|| self.inner.merge(&other.inner)).py(py)?;
+        Ok(PyCorpusStats { inner })
+    }
+}
+
+/// Raises if the pruning options are invalid.
+#[pyfunction]
+#[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
+pub fn check_pruning(
+    py: Python<'_>,
+    min_count: i64,
+    min_df: &Bound<'_, PyAny>,
+    max_df: &Bound<'_, PyAny>,
+    max_features: Option<i64>,
+) -> PyResult<()> {
+    pruning(py, min_count, min_df, max_df, max_features).map(|_| ())
+}

@@ -1,0 +1,199 @@
+//! `newstally._core.Counter` and `newstally._core.Vocabulary`.
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use super::convert::{CsrArrays, count_config, csr, pruning, texts};
+use super::errors::ToPyResult;
+use super::run::detached;
+use super::stats::PyCorpusStats;
+use crate::terms::{Counter, Features, Vocabulary};
+
+/// A streaming counter: feed batches with `update`, read results with `stats`.
+#[pyclass(module = "newstally._core", name = "Counter")]
+pub struct PyCounter {
+    inner: Counter,
+    features: Option<Features>,
+}
+
+impl PyCounter {
+    fn features(&mut self, py: Python<'_>) -> &Features {
+        let inner = &self.inner;
+        self.features
+            .get_or_insert_with(|| py.detach(|| inner.features()))
+    }
+}
+
+#[pymethods]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "pyo3 passes extracted arguments by value"
+)]
+impl PyCounter {
+    #[new]
+    #[pyo3(signature = (config, *, n_threads=None, keep_rows=false))]
+    fn new(
+        py: Python<'_>,
+        config: &Bound<'_, PyDict>,
+        n_threads: Option<usize>,
+        keep_rows: bool,
+    ) -> PyResult<Self> {
+        let config = count_config(py, config)?;
+        let inner = Counter::new(config, n_threads, keep_rows).py(py)?;
+        Ok(PyCounter {
+            inner,
+            features: None,
+        })
+    }
+
+    /// Counts a batch of documents (a list of str). Releases the GIL; Ctrl-C interrupts it.
+    fn update(&mut self, py: Python<'_>, docs: &Bound<'_, PyList>) -> PyResult<()> {
+        let docs = texts(py, docs, self.inner.n_documents())?;
+        self.features = None;
+        let inner = &mut self.inner;
+        detached(py, |cancel| inner.update(&docs, cancel))
+    }
+
+    #[getter]
+    fn n_documents(&self) -> u64 {
+        self.inner.n_documents()
+    }
+
+    #[getter]
+    fn n_tokens(&self) -> u64 {
+        self.inner.n_tokens()
+    }
+
+    /// Results so far, read through the given pruning.
+    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
+    fn stats(
+        &self,
+        py: Python<'_>,
+        min_count: i64,
+        min_df: &Bound<'_, PyAny>,
+        max_df: &Bound<'_, PyAny>,
+        max_features: Option<i64>,
+    ) -> PyResult<PyCorpusStats> {
+        let p = pruning(py, min_count, min_df, max_df, max_features)?;
+        let inner = &self.inner;
+        let stats = detached(py, |_| Ok(inner.stats(p)))?;
+        Ok(PyCorpusStats { inner: stats })
+    }
+
+    /// Corpus counts and document frequencies of all features, in vocabulary (term) order.
+    fn feature_counts<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>) {
+        let f = self.features(py);
+        (
+            f.counts().to_vec().into_pyarray(py),
+            f.dfs().to_vec().into_pyarray(py),
+        )
+    }
+
+    /// Names of the features at `keep` (ascending indices into the vocabulary).
+    fn feature_names(
+        &mut self,
+        py: Python<'_>,
+        keep: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Vec<String>> {
+        let keep = indices(py, &keep)?;
+        self.features(py);
+        let (inner, f) = (&self.inner, self.features.as_ref());
+        f.map_or(Ok(Vec::new()), |f| {
+            py.detach(|| inner.feature_names(f, &keep)).py(py)
+        })
+    }
+
+    /// The CSR document-term matrix restricted to the features at `keep`.
+    fn matrix<'py>(
+        &mut self,
+        py: Python<'py>,
+        keep: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<CsrArrays<'py>> {
+        let keep = indices(py, &keep)?;
+        self.features(py);
+        let (inner, features) = (&self.inner, self.features.as_ref());
+        let m = detached(py, |cancel| match features {
+            Some(f) => inner.matrix(f, &keep, cancel),
+            None => Ok(crate::terms::Csr::default()),
+        })?;
+        Ok(csr(py, m))
+    }
+
+    /// A fixed vocabulary of the features at `keep`, for transforming new documents.
+    #[pyo3(signature = (keep, *, n_threads=None))]
+    fn vocabulary(
+        &mut self,
+        py: Python<'_>,
+        keep: PyReadonlyArray1<'_, i64>,
+        n_threads: Option<usize>,
+    ) -> PyResult<PyVocabulary> {
+        let keep = indices(py, &keep)?;
+        let config = self.inner.config().clone();
+        self.features(py);
+        let (counter, f) = (&self.inner, self.features.as_ref());
+        let inner = detached(py, |_| {
+            let names = match f {
+                Some(f) => counter.feature_names(f, &keep)?,
+                None => Vec::new(),
+            };
+            Vocabulary::new(config, &names, n_threads)
+        })?;
+        Ok(PyVocabulary { inner })
+    }
+}
+
+fn indices(py: Python<'_>, a: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<usize>> {
+    a.as_array()
+        .iter()
+        .map(|&i| usize::try_from(i))
+        .collect::<Result<_, _>>()
+        .map_err(|_| super::errors::raise(py, "ConfigError", "feature indices must be >= 0".into()))
+}
+
+/// Features with fixed columns.
+#[pyclass(module = "newstally._core", name = "Vocabulary", frozen)]
+pub struct PyVocabulary {
+    inner: Vocabulary,
+}
+
+#[pymethods]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "pyo3 passes extracted arguments by value"
+)]
+impl PyVocabulary {
+    #[new]
+    #[pyo3(signature = (config, features, *, n_threads=None))]
+    fn new(
+        py: Python<'_>,
+        config: &Bound<'_, PyDict>,
+        features: Vec<String>,
+        n_threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let config = count_config(py, config)?;
+        let inner = detached(py, |_| Vocabulary::new(config, &features, n_threads))?;
+        Ok(PyVocabulary { inner })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The CSR document-term matrix of a batch of documents; `first` numbers them in error messages.
+    #[pyo3(signature = (docs, first=0))]
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        docs: &Bound<'_, PyList>,
+        first: u64,
+    ) -> PyResult<CsrArrays<'py>> {
+        let docs = texts(py, docs, first)?;
+        let inner = &self.inner;
+        let m = detached(py, |cancel| inner.transform(&docs, cancel))?;
+        Ok(csr(py, m))
+    }
+}

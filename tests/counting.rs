@@ -1,0 +1,232 @@
+//! Integration tests of the public counting API: determinism, exact merges, codec robustness.
+
+use newstally::parallel::Cancel;
+use newstally::stats::{CorpusStats, Merge};
+use newstally::terms::{CountConfig, Counter, NgramStopWords, Pruning, Vocabulary};
+use newstally::tokenize::{TokenizerConfig, WordTokenizerConfig};
+
+/// A deterministic corpus of news-like sentences with non-ASCII words, punctuation and empty documents.
+fn corpus(n_docs: usize, seed: u64) -> Vec<String> {
+    const WORDS: &[&str] = &[
+        "the",
+        "minister",
+        "said",
+        "Putin",
+        "Putin’s",
+        "U.S.",
+        "bank",
+        "of",
+        "England",
+        "rates",
+        "rose",
+        "3.5",
+        "percent",
+        "Zürich",
+        "São",
+        "Paulo",
+        "well-known",
+        "e-mail",
+        "talks",
+        "on",
+        "Monday",
+        "東京",
+        "Ωμέγα",
+        "and",
+        "a",
+        "deal",
+        "#Brexit",
+        "@newsdesk",
+        "1,200",
+        "Dr.",
+    ];
+    let mut state = seed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    (0..n_docs)
+        .map(|_| {
+            let words = next() % 60;
+            let mut doc = String::new();
+            for i in 0..words {
+                doc.push_str(WORDS[next() % WORDS.len()]);
+                doc.push_str(match next() % 12 {
+                    0 => ". ",
+                    1 => ", ",
+                    2 => "\n\n",
+                    _ => " ",
+                });
+                if i % 17 == 16 {
+                    doc.push_str("He said. The ");
+                }
+            }
+            doc
+        })
+        .collect()
+}
+
+fn configs() -> Vec<CountConfig> {
+    let word = TokenizerConfig::Word(WordTokenizerConfig::default());
+    vec![
+        CountConfig::default(),
+        CountConfig {
+            ngram_range: (1, 3),
+            ..CountConfig::default()
+        },
+        CountConfig {
+            tokenizer: word.clone(),
+            ngram_range: (1, 2),
+            cross_sentences: false,
+            stop_words: vec!["the".into(), "of".into(), "and".into(), "a".into()],
+            ngram_stop_words: NgramStopWords::Edges,
+        },
+        CountConfig {
+            tokenizer: word,
+            ngram_range: (2, 4),
+            cross_sentences: false,
+            stop_words: vec!["the".into(), "of".into()],
+            ngram_stop_words: NgramStopWords::Keep,
+        },
+    ]
+}
+
+fn count(config: &CountConfig, docs: &[String], threads: usize, batch: usize) -> CorpusStats {
+    let mut c = Counter::new(config.clone(), Some(threads), false).unwrap();
+    for chunk in docs.chunks(batch.max(1)) {
+        c.update(chunk, &Cancel::new()).unwrap();
+    }
+    c.stats(Pruning::default())
+}
+
+#[test]
+fn identical_bytes_for_any_thread_count_and_batch_size() {
+    let docs = corpus(400, 7);
+    for config in configs() {
+        let reference = count(&config, &docs, 1, docs.len()).to_bytes();
+        for (threads, batch) in [(2, 400), (3, 37), (4, 1), (2, 150)] {
+            assert_eq!(
+                count(&config, &docs, threads, batch).to_bytes(),
+                reference,
+                "threads={threads} batch={batch} config={config:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn merging_parts_equals_counting_the_whole() {
+    let docs = corpus(300, 11);
+    for config in configs() {
+        let whole = count(&config, &docs, 2, 64);
+        let (a, rest) = docs.split_at(100);
+        let (b, c) = rest.split_at(77);
+        let (sa, sb, sc) = (
+            count(&config, a, 1, 50),
+            count(&config, b, 2, 50),
+            count(&config, c, 2, 9),
+        );
+        let left = sa.merge(&sb).unwrap().merge(&sc).unwrap();
+        let right = sa.merge(&sb.merge(&sc).unwrap()).unwrap();
+        let swapped = sc.merge(&sa).unwrap().merge(&sb).unwrap();
+        assert_eq!(left, whole);
+        assert_eq!(right, whole);
+        assert_eq!(swapped, whole);
+        let empty = CorpusStats::empty(config.clone(), Pruning::default()).unwrap();
+        assert_eq!(whole.merge(&empty).unwrap(), whole);
+    }
+}
+
+#[test]
+fn merging_different_settings_is_an_error() {
+    let docs = corpus(20, 3);
+    let cs = configs();
+    let a = count(&cs[0], &docs, 1, 20);
+    let b = count(&cs[1], &docs, 1, 20);
+    let err = a.merge(&b).unwrap_err().to_string();
+    assert!(err.contains("ngram_range"), "{err}");
+}
+
+#[test]
+fn codec_round_trips_and_rejects_damage_without_panicking() {
+    let docs = corpus(60, 5);
+    let stats = count(&configs()[2], &docs, 2, 60);
+    let bytes = stats.to_bytes();
+    assert_eq!(CorpusStats::from_bytes(&bytes).unwrap(), stats);
+    // Every truncation fails cleanly.
+    for cut in 0..bytes.len() {
+        assert!(
+            CorpusStats::from_bytes(&bytes[..cut]).is_err(),
+            "truncated at {cut}"
+        );
+    }
+    // Flipped bytes either fail or decode to something that passed validation; never a panic.
+    for i in 0..bytes.len() {
+        let mut damaged = bytes.clone();
+        damaged[i] ^= 0x5A;
+        let _ = CorpusStats::from_bytes(&damaged);
+    }
+    assert!(
+        CorpusStats::from_bytes(b"PK\x03\x04 not ours at all")
+            .unwrap_err()
+            .to_string()
+            .contains("not a newstally")
+    );
+    let mut future = bytes.clone();
+    future[8] = 99;
+    assert!(
+        CorpusStats::from_bytes(&future)
+            .unwrap_err()
+            .to_string()
+            .contains("version")
+    );
+    let mut huge_len = bytes[..11].to_vec();
+    huge_len.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]);
+    assert!(CorpusStats::from_bytes(&huge_len).is_err());
+}
+
+#[test]
+fn matrix_rows_equal_transform_with_the_learned_vocabulary() {
+    let docs = corpus(200, 13);
+    for config in configs() {
+        let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
+        c.update(&docs[..120], &Cancel::new()).unwrap();
+        c.update(&docs[120..], &Cancel::new()).unwrap();
+        let f = c.features();
+        let keep: Vec<usize> = (0..f.len()).filter(|i| i % 3 != 1).collect();
+        let m = c.matrix(&f, &keep, &Cancel::new()).unwrap();
+        let names = c.feature_names(&f, &keep).unwrap();
+        let v = Vocabulary::new(config.clone(), &names, Some(3)).unwrap();
+        assert_eq!(v.transform(&docs, &Cancel::new()).unwrap(), m, "{config:?}");
+        // Column sums equal the counts of the kept features.
+        let mut sums = vec![0i64; keep.len()];
+        for (&col, &val) in m.indices.iter().zip(&m.data) {
+            sums[col as usize] += val;
+        }
+        let expected: Vec<i64> = keep.iter().map(|&i| f.counts()[i] as i64).collect();
+        assert_eq!(sums, expected);
+    }
+}
+
+#[test]
+fn cancelled_update_leaves_the_counter_unchanged() {
+    let docs = corpus(50, 17);
+    let mut c = Counter::new(CountConfig::default(), Some(2), false).unwrap();
+    c.update(&docs, &Cancel::new()).unwrap();
+    let before = c.stats(Pruning::default());
+    let cancel = Cancel::new();
+    cancel.cancel();
+    assert!(c.update(&docs, &cancel).is_err());
+    assert_eq!(c.stats(Pruning::default()), before);
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Counter>();
+    check::<CorpusStats>();
+    check::<Vocabulary>();
+    check::<newstally::tokenize::Tokenizer>();
+    check::<newstally::sentence::SentenceSplitter>();
+}
