@@ -55,7 +55,7 @@ fn main() {
         let mut c = Counter::new(config, threads, matrix).expect("counter");
         c.update(&texts, &Cancel::new()).expect("update");
         let t_count = t.elapsed().as_secs_f64();
-        let f = c.features();
+        let f = c.features().expect("features");
         let t_feat = t.elapsed().as_secs_f64();
         let mut nnz = 0;
         if matrix {

@@ -97,7 +97,7 @@ fn count(config: &CountConfig, docs: &[String], threads: usize, batch: usize) ->
     for chunk in docs.chunks(batch.max(1)) {
         c.update(chunk, &Cancel::new()).unwrap();
     }
-    c.stats(Pruning::default())
+    c.stats(Pruning::default()).unwrap()
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn matrix_rows_equal_transform_with_the_learned_vocabulary() {
         let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
         c.update(&docs[..120], &Cancel::new()).unwrap();
         c.update(&docs[120..], &Cancel::new()).unwrap();
-        let f = c.features();
+        let f = c.features().unwrap();
         let keep: Vec<usize> = (0..f.len()).filter(|i| i % 3 != 1).collect();
         let m = c.matrix(&f, &keep, &Cancel::new()).unwrap();
         let names = c.feature_names(&f, &keep).unwrap();
@@ -214,11 +214,11 @@ fn cancelled_update_leaves_the_counter_unchanged() {
     let docs = corpus(50, 17);
     let mut c = Counter::new(CountConfig::default(), Some(2), false).unwrap();
     c.update(&docs, &Cancel::new()).unwrap();
-    let before = c.stats(Pruning::default());
+    let before = c.stats(Pruning::default()).unwrap();
     let cancel = Cancel::new();
     cancel.cancel();
     assert!(c.update(&docs, &cancel).is_err());
-    assert_eq!(c.stats(Pruning::default()), before);
+    assert_eq!(c.stats(Pruning::default()).unwrap(), before);
 }
 
 #[test]

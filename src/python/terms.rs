@@ -18,10 +18,13 @@ pub struct PyCounter {
 }
 
 impl PyCounter {
-    fn features(&mut self, py: Python<'_>) -> &Features {
-        let inner = &self.inner;
-        self.features
-            .get_or_insert_with(|| py.detach(|| inner.features()))
+    /// Computes the sorted features once per batch of updates.
+    fn ensure_features(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.features.is_none() {
+            let inner = &self.inner;
+            self.features = Some(detached(py, |_| inner.features())?);
+        }
+        Ok(())
     }
 }
 
@@ -77,7 +80,7 @@ impl PyCounter {
     ) -> PyResult<PyCorpusStats> {
         let p = pruning(py, min_count, min_df, max_df, max_features)?;
         let inner = &self.inner;
-        let stats = detached(py, |_| Ok(inner.stats(p)))?;
+        let stats = detached(py, |_| inner.stats(p))?;
         Ok(PyCorpusStats { inner: stats })
     }
 
@@ -85,12 +88,13 @@ impl PyCounter {
     fn feature_counts<'py>(
         &mut self,
         py: Python<'py>,
-    ) -> (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>) {
-        let f = self.features(py);
-        (
-            f.counts().to_vec().into_pyarray(py),
-            f.dfs().to_vec().into_pyarray(py),
-        )
+    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>)> {
+        self.ensure_features(py)?;
+        let f = self
+            .features
+            .as_ref()
+            .map_or((&[][..], &[][..]), |f| (f.counts(), f.dfs()));
+        Ok((f.0.to_vec().into_pyarray(py), f.1.to_vec().into_pyarray(py)))
     }
 
     /// Names of the features at `keep` (ascending indices into the vocabulary).
@@ -100,7 +104,7 @@ impl PyCounter {
         keep: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<Vec<String>> {
         let keep = indices(py, &keep)?;
-        self.features(py);
+        self.ensure_features(py)?;
         let (inner, f) = (&self.inner, self.features.as_ref());
         f.map_or(Ok(Vec::new()), |f| {
             py.detach(|| inner.feature_names(f, &keep)).py(py)
@@ -114,7 +118,7 @@ impl PyCounter {
         keep: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<CsrArrays<'py>> {
         let keep = indices(py, &keep)?;
-        self.features(py);
+        self.ensure_features(py)?;
         let (inner, features) = (&self.inner, self.features.as_ref());
         let m = detached(py, |cancel| match features {
             Some(f) => inner.matrix(f, &keep, cancel),
@@ -133,7 +137,7 @@ impl PyCounter {
     ) -> PyResult<PyVocabulary> {
         let keep = indices(py, &keep)?;
         let config = self.inner.config().clone();
-        self.features(py);
+        self.ensure_features(py)?;
         let (counter, f) = (&self.inner, self.features.as_ref());
         let inner = detached(py, |_| {
             let names = match f {

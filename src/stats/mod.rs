@@ -113,6 +113,10 @@ impl CorpusStats {
     /// `n` was not counted, or `max_df` resolves below `min_df`.
     pub fn ranked(&self, n: usize, limit: Option<usize>) -> Result<Vec<usize>> {
         let table = self.table(n)?;
+        if table.is_empty() {
+            // Nothing to prune: an empty corpus must not trip the min_df/max_df consistency check.
+            return Ok(Vec::new());
+        }
         let p = &self.pruning;
         let (lo, hi) = p.df_bounds(self.n_documents)?;
         let limit = match (limit, p.max_features) {
@@ -145,14 +149,15 @@ impl CorpusStats {
     }
 
     fn validate(&self) -> Result<()> {
-        let config = self.config.clone().build()?;
+        let invalid = |e: Error| Error::decode("corpus stats", format!("invalid settings ({e})"));
+        let config = self.config.clone().build().map_err(invalid)?;
         if config != self.config {
             return Err(Error::decode(
                 "corpus stats",
                 "stop words are not sorted and unique",
             ));
         }
-        self.pruning.build()?;
+        self.pruning.build().map_err(invalid)?;
         if self.tables.len() != self.config.orders().count() {
             return Err(Error::decode(
                 "corpus stats",

@@ -145,9 +145,12 @@ impl Pruning {
         let lo = self.min_df.resolve(n_documents);
         let hi = self.max_df.resolve(n_documents);
         if hi < lo {
+            // scikit-learn's wording first, so its users recognise it; then the numbers behind it.
             return Err(Error::config(
                 "max_df",
-                "max_df corresponds to < documents than min_df",
+                format!(
+                    "max_df corresponds to < documents than min_df (max_df {hi} < min_df {lo} documents, of {n_documents})"
+                ),
             ));
         }
         Ok((lo, hi))

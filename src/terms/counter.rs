@@ -38,15 +38,16 @@ struct Chunk {
 /// let config = CountConfig { ngram_range: (1, 2), ..CountConfig::default() };
 /// let mut counter = Counter::new(config, Some(2), false).unwrap();
 /// counter.update(&["The cat sat.", "The cat ran."], &Cancel::new()).unwrap();
-/// let stats = counter.stats(Default::default());
+/// let stats = counter.stats(Default::default()).unwrap();
 /// let bigrams = stats.table(2).unwrap();
 /// assert_eq!(bigrams.term(bigrams.position("the cat").unwrap()), "the cat");
 /// assert_eq!(bigrams.count(bigrams.position("the cat").unwrap()), 2);
 /// ```
 pub struct Counter {
     analyzer: Analyzer,
-    pool: ThreadPool,
     threads: usize,
+    /// Set when a run was cancelled part-way: the counts are then incomplete and the counter refuses work.
+    interrupted: bool,
     keep_rows: bool,
     vocab: AHashMap<Box<str>, u32>,
     words: Vec<Box<str>>,
@@ -78,7 +79,7 @@ impl Counter {
             .collect();
         Ok(Counter {
             analyzer,
-            pool: pool(threads)?,
+            interrupted: false,
             threads,
             keep_rows,
             vocab: AHashMap::new(),
@@ -114,6 +115,7 @@ impl Counter {
     /// # Errors
     /// The job was cancelled (the counter is then unchanged), or the corpus outgrew 2^32 documents.
     pub fn update<S: AsRef<str> + Sync>(&mut self, docs: &[S], cancel: &Cancel) -> Result<()> {
+        self.check_usable()?;
         if docs.is_empty() {
             return Ok(());
         }
@@ -127,8 +129,9 @@ impl Counter {
         let need_streams = hi >= 2 || self.keep_rows;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
         let ranges = balanced_ranges(&lens, self.threads * 4);
+        let pool = pool(self.threads)?;
         let analyzer = &self.analyzer;
-        let mut chunks: Vec<Chunk> = self.pool.install(|| {
+        let mut chunks: Vec<Chunk> = pool.install(|| {
             ranges
                 .par_iter()
                 .map(|r| tokenize_chunk(analyzer, &docs[r.clone()], need_streams, cancel))
@@ -139,11 +142,10 @@ impl Counter {
             c.streams.first_doc = next_doc;
             next_doc += c.streams.n_docs() as u64;
         }
-        // Vocabulary merge and n-gram counting change the counter, so nothing below may fail half-way;
-        // a cancel is only honoured between batches from here on.
-        let mut streams = self.absorb(chunks);
+        // From here on the counter changes: a cancel leaves it marked as interrupted.
+        let mut streams = self.absorb(chunks, &pool);
         if hi >= 2 {
-            self.count_ngrams(&mut streams)?;
+            self.count_ngrams(&mut streams, &pool, cancel)?;
         }
         self.n_documents = next_doc;
         if self.keep_rows {
@@ -152,7 +154,7 @@ impl Counter {
         Ok(())
     }
 
-    fn absorb(&mut self, chunks: Vec<Chunk>) -> Vec<Streams> {
+    fn absorb(&mut self, chunks: Vec<Chunk>, pool: &ThreadPool) -> Vec<Streams> {
         let mut remaps = Vec::with_capacity(chunks.len());
         let mut streams = Vec::with_capacity(chunks.len());
         for chunk in chunks {
@@ -179,7 +181,7 @@ impl Counter {
             remaps.push(remap);
             streams.push(chunk.streams);
         }
-        self.pool.install(|| {
+        pool.install(|| {
             streams
                 .par_iter_mut()
                 .zip(remaps.par_iter())
@@ -188,9 +190,13 @@ impl Counter {
         streams
     }
 
-    fn count_ngrams(&mut self, streams: &mut [Streams]) -> Result<()> {
+    fn count_ngrams(
+        &mut self,
+        streams: &mut [Streams],
+        pool: &ThreadPool,
+        cancel: &Cancel,
+    ) -> Result<()> {
         let Counter {
-            pool,
             shards,
             word_stop,
             analyzer,
@@ -219,6 +225,9 @@ impl Counter {
                 .for_each(|(shard, tables)| {
                     for s in streams {
                         for d in 0..s.n_docs() {
+                            if cancel.is_cancelled() {
+                                return;
+                            }
                             #[allow(clippy::cast_possible_truncation)]
                             let doc = (s.first_doc + d as u64) as u32;
                             for seg in s.doc_segment_ranges(d) {
@@ -229,6 +238,10 @@ impl Counter {
                                         break;
                                     }
                                     for (i, gram) in words.windows(n).enumerate() {
+                                        // A single huge sentence must not delay a Ctrl-C.
+                                        if i & 0xFFFF == 0xFFFF && cancel.is_cancelled() {
+                                            return;
+                                        }
                                         if edges
                                             && (word_stop[gram[0] as usize]
                                                 || word_stop[gram[n - 1] as usize])
@@ -258,6 +271,10 @@ impl Counter {
                     }
                 });
         });
+        if cancel.is_cancelled() {
+            self.interrupted = true;
+            return Err(Error::Interrupted);
+        }
         if overflow.load(Ordering::Relaxed) {
             return Err(Error::TooLarge(
                 "too many distinct n-grams for a document-term matrix (2^32)".into(),
@@ -266,11 +283,21 @@ impl Counter {
         Ok(())
     }
 
+    fn check_usable(&self) -> Result<()> {
+        if self.interrupted {
+            return Err(Error::config(
+                "counter",
+                "a run on this counter was interrupted, so its counts are incomplete; start a new one",
+            ));
+        }
+        Ok(())
+    }
+
     /// Word ids in term order, and each word's position in that order.
-    fn word_order(&self) -> (Vec<u32>, Vec<u32>) {
+    fn word_order(&self, pool: &ThreadPool) -> (Vec<u32>, Vec<u32>) {
         let words = &self.words;
         let mut order: Vec<u32> = (0..u32::try_from(words.len()).unwrap_or(NONE)).collect();
-        self.pool.install(|| {
+        pool.install(|| {
             order.par_sort_unstable_by(|&a, &b| {
                 words[a as usize]
                     .as_bytes()
@@ -324,9 +351,9 @@ impl Counter {
     }
 
     /// Features of each counted order, each list sorted by term.
-    fn sorted_orders(&self) -> (Vec<Vec<Feature>>, Vec<u32>) {
+    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Vec<Feature>>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
-        let (order, rank) = self.word_order();
+        let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
         if lo == 1 {
             out.push(
@@ -351,7 +378,7 @@ impl Counter {
                     })
                 })
                 .collect();
-            self.pool.install(|| {
+            pool.install(|| {
                 if self.plain_words && n == 2 {
                     // Two ranks pack into one integer: the common case sorts on plain u64 keys.
                     let mut keyed: Vec<(u64, Feature)> = refs
@@ -394,8 +421,12 @@ impl Counter {
     }
 
     /// The counts so far, to be read through `pruning`.
-    pub fn stats(&self, pruning: Pruning) -> CorpusStats {
-        let (orders, _) = self.sorted_orders();
+    ///
+    /// # Errors
+    /// The counter was interrupted, or threads could not be started.
+    pub fn stats(&self, pruning: Pruning) -> Result<CorpusStats> {
+        self.check_usable()?;
+        let (orders, _) = self.sorted_orders(&pool(self.threads)?);
         let tables = orders
             .iter()
             .map(|refs| {
@@ -406,18 +437,22 @@ impl Counter {
                 b.finish()
             })
             .collect();
-        CorpusStats::from_parts(
+        Ok(CorpusStats::from_parts(
             self.analyzer.config.clone(),
             pruning,
             self.n_documents,
             self.n_tokens,
             tables,
-        )
+        ))
     }
 
     /// Every feature of every order, sorted by term (scikit-learn's vocabulary order), with counts.
-    pub fn features(&self) -> Features {
-        let (mut orders, rank) = self.sorted_orders();
+    ///
+    /// # Errors
+    /// The counter was interrupted, or threads could not be started.
+    pub fn features(&self) -> Result<Features> {
+        self.check_usable()?;
+        let (mut orders, rank) = self.sorted_orders(&pool(self.threads)?);
         // Each list is sorted and they are disjoint: merge them pairwise.
         while orders.len() > 1 {
             let b = orders.pop().unwrap_or_default();
@@ -439,7 +474,7 @@ impl Counter {
         }
         let refs = orders.pop().unwrap_or_default();
         let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
-        Features { refs, count, df }
+        Ok(Features { refs, count, df })
     }
 
     /// The names of the features at `keep` (indices into `features`).
@@ -471,6 +506,7 @@ impl Counter {
     /// # Errors
     /// The counter did not keep rows, `keep` is not ascending or out of range, or the job was cancelled.
     pub fn matrix(&self, features: &Features, keep: &[usize], cancel: &Cancel) -> Result<Csr> {
+        self.check_usable()?;
         if !self.keep_rows {
             return Err(Error::config(
                 "keep_rows",
@@ -515,7 +551,7 @@ impl Counter {
                 cols.ngram[r.table as usize][r.id as usize] = col;
             }
         }
-        build_rows(&self.rows, &cols, &self.pool, cancel)
+        build_rows(&self.rows, &cols, &pool(self.threads)?, cancel)
     }
 
     /// Approximate heap bytes of the counts (not the kept rows), for memory reports.

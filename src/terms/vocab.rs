@@ -1,7 +1,6 @@
 //! A fixed vocabulary: features mapped to columns, for transforming new documents.
 
 use ahash::AHashMap;
-use rayon::ThreadPool;
 use rayon::prelude::*;
 
 use super::analyzer::{Analyzer, Streams};
@@ -23,7 +22,6 @@ use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
 /// ```
 pub struct Vocabulary {
     analyzer: Analyzer,
-    pool: ThreadPool,
     threads: usize,
     words: AHashMap<Box<str>, u32>,
     unigram: Vec<u32>,
@@ -51,7 +49,6 @@ impl Vocabulary {
             return Err(Error::TooLarge("more than 2^32 features".into()));
         }
         let mut v = Vocabulary {
-            pool: pool(threads)?,
             threads,
             words: AHashMap::new(),
             unigram: Vec::new(),
@@ -136,13 +133,15 @@ impl Vocabulary {
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S], cancel: &Cancel) -> Result<Csr> {
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
         let ranges = balanced_ranges(&lens, self.threads * 4);
-        let streams: Vec<Streams> = self.pool.install(|| {
+        // A pool per call: a vocabulary may outlive a fork, which a stored pool's threads would not.
+        let pool = pool(self.threads)?;
+        let streams: Vec<Streams> = pool.install(|| {
             ranges
                 .par_iter()
                 .map(|r| self.streams_of(&docs[r.clone()], cancel))
                 .collect::<Result<Vec<_>>>()
         })?;
-        let mut m = build_rows(&streams, self, &self.pool, cancel)?;
+        let mut m = build_rows(&streams, self, &pool, cancel)?;
         if docs.is_empty() {
             m.indptr = vec![0];
         }

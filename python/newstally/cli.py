@@ -1,0 +1,248 @@
+"""The ``newstally`` command line tool, e.g. ``newstally count news.jsonl --ngram-range 1 2 --top 10``.
+
+Each subcommand is an ``_add_<name>`` function (its options) plus a ``_cmd_<name>`` function (its
+work); input options shared by future commands live in :func:`_input_options`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from typing import IO, TYPE_CHECKING, Any
+
+import newstally
+
+from .exceptions import NewstallyError
+
+if TYPE_CHECKING:  # only for annotations: the module moved between Python versions
+    from importlib.resources.abc import Traversable
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
+class CliError(Exception):
+    """A user error: printed as one line on stderr, exit status 1."""
+
+
+class _Corpus:
+    """The documents of the inputs, read one line at a time, tallying their UTF-8 bytes.
+
+    ``.txt`` files hold one document per line; anything else (and ``-``) is JSON Lines. Blank lines
+    are skipped. Lines are read as bytes and decoded one by one so that errors name the exact line.
+    """
+
+    def __init__(self, sources: list[str | Traversable], field: str) -> None:
+        self.sources = sources
+        self.field = field
+        self.text_bytes = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for src in self.sources:
+            name = "<stdin>" if src == "-" else str(src)
+            as_text = isinstance(src, str) and src.lower().endswith(".txt")
+            with _open(src) as f:
+                for lineno, raw in enumerate(f, 1):
+                    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # UTF-8 BOM from Windows tools
+                        raw = raw[3:]
+                    if not raw.strip():
+                        continue
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        raise CliError(f"{name}:{lineno}: not valid UTF-8 (byte {e.start + 1})") from None
+                    text = line.rstrip("\r\n") if as_text else _json_text(line, self.field, f"{name}:{lineno}")
+                    # isascii() is O(1) in CPython, so the common case skips re-encoding the text.
+                    self.text_bytes += len(text) if text.isascii() else len(text.encode("utf-8"))
+                    yield text
+
+
+def _open(src: str | Traversable) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """A binary reader of ``src``: a path, ``-`` for stdin, or a bundled resource."""
+    if src == "-":  # not closed afterwards: stdin belongs to the caller
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(src, "rb") if isinstance(src, str) else src.open("rb")
+    except OSError as e:
+        raise CliError(f"{src}: {e.strerror or e}") from None
+
+
+def _json_text(line: str, field: str, where: str) -> str:
+    """The ``field`` of one JSON Lines record, or a :class:`CliError` naming ``where``."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as e:
+        # e.msg, not str(e): its "line 1" would contradict the file line number in `where`.
+        raise CliError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
+    if not isinstance(record, dict):
+        raise CliError(f"{where}: expected a JSON object, got {_JSON_TYPES[type(record)]}")
+    if field not in record:
+        raise CliError(f'{where}: no "{field}" field')
+    text = record[field]
+    if not isinstance(text, str):
+        raise CliError(f'{where}: "{field}" field is {_JSON_TYPES[type(text)]}, not a string')
+    return text
+
+
+def _stop_words(value: str) -> str | list[str] | None:
+    """``english``, ``none``, or a file of one word per line (``#`` starts a comment line)."""
+    if value in ("english", "none"):
+        return None if value == "none" else value
+    try:
+        with open(value, encoding="utf-8") as f:
+            return [w for w in (line.strip() for line in f) if w and not w.startswith("#")]
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"{value}: {getattr(e, 'strerror', None) or e}") from None
+
+
+def _number(value: str) -> int | float:
+    """An int (documents) or a float (fraction of documents), like ``min_df`` itself."""
+    try:
+        return float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+
+
+def _at_least(minimum: int) -> Any:
+    """An argparse type: an int >= ``minimum``."""
+
+    def parse(value: str) -> int:
+        with contextlib.suppress(ValueError):
+            if int(value) >= minimum:
+                return int(value)
+        raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value!r}")
+
+    return parse
+
+
+def _input_options() -> argparse.ArgumentParser:
+    """Options for reading a corpus, shared by every command that reads one."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("input")
+    g.add_argument("files", nargs="*", metavar="FILE",
+                   help="JSON Lines (.jsonl, .ndjson, or - for stdin) or .txt with one document per line")
+    g.add_argument("--sample", action="store_true", help="also read the bundled sample of 30 news articles")
+    g.add_argument("--text-field", default="text", metavar="NAME", help="JSON field with the text (default: text)")
+    return p
+
+
+def _add_count(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("count", parents=parents, help="count terms and n-grams; print the most frequent",
+                       description="Count terms and word n-grams and print the most frequent of each length.")
+    grams = p.add_mutually_exclusive_group()
+    grams.add_argument("--ngrams", type=_at_least(1), metavar="N", help="count n-grams of N words only")
+    grams.add_argument("--ngram-range", type=_at_least(1), nargs=2, metavar=("MIN", "MAX"),
+                       help="count n-grams of MIN to MAX words (default: 1 1)")
+    p.add_argument("--top", type=_at_least(0), default=20, metavar="K", help="rows per table (default 20; 0 for all)")
+    p.add_argument("--stop-words", default="english", metavar="english|none|FILE",
+                   help="stop word list (default: english); FILE has one word per line")
+    p.add_argument("--tokenizer", choices=("word", "pattern"), default="word",
+                   help="news-aware word tokenizer (default) or scikit-learn's token pattern")
+    p.add_argument("--min-df", type=_number, default=1, metavar="X",
+                   help="drop rows in fewer documents than X (an int) or fraction X (a float)")
+    p.add_argument("--threads", type=_at_least(1), metavar="N", help="worker threads (default: all cores)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    p.add_argument("--save", metavar="OUT", help="also save the counts (conventionally OUT.ntstats)")
+    p.set_defaults(func=_cmd_count, command_parser=p)
+
+
+def _cmd_count(args: argparse.Namespace) -> int:
+    """``newstally count``: count the inputs, print the top rows, then a summary on stderr."""
+    parser: argparse.ArgumentParser = args.command_parser
+    sources: list[str | Traversable] = list(args.files)
+    if args.sample:
+        sources.append(files("newstally") / "data" / "sample.jsonl")
+    if not sources:
+        parser.error("no input: give FILE arguments, - for stdin, or --sample")
+    if args.ngram_range and args.ngram_range[0] > args.ngram_range[1]:
+        parser.error(f"--ngram-range: MIN ({args.ngram_range[0]}) is greater than MAX ({args.ngram_range[1]})")
+    lo, hi = (args.ngrams, args.ngrams) if args.ngrams else tuple(args.ngram_range or (1, 1))
+    # Fail on a missing file before spending time counting the ones before it.
+    for src in sources:
+        if isinstance(src, str) and src != "-" and not os.path.exists(src):
+            raise CliError(f"{src}: no such file")
+
+    corpus = _Corpus(sources, args.text_field)
+    start = time.perf_counter()
+    stats = newstally.count(corpus, ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
+                            tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads)
+    seconds = time.perf_counter() - start
+    if args.save:  # before printing, so a closed pipe cannot lose it
+        stats.save(args.save)
+
+    # An empty corpus has no tables to read (its pruning bounds are empty), so print empty ones.
+    tables = {n: stats.ngrams(n).top(args.top or None) if stats.n_documents else [] for n in range(lo, hi + 1)}
+    totals = {n: len(stats.ngrams(n)) if stats.n_documents else 0 for n in tables}
+    sys.stdout.write(_render(args.format, stats, tables, totals))
+    sys.stdout.flush()  # inside main's try, so a broken pipe surfaces here, not at exit
+
+    mb = corpus.text_bytes / 1e6
+    print(f"newstally: {stats.n_documents:,} documents, {stats.n_tokens:,} tokens, {mb:.2f} MB in "
+          f"{seconds:.2f} s ({mb / max(seconds, 1e-9):.1f} MB/s)", file=sys.stderr)
+    return 0
+
+
+def _render(fmt: str, stats: Any, tables: dict[int, list[tuple[str, int, int]]], totals: dict[int, int]) -> str:
+    """The rows as an aligned text table, JSON or CSV."""
+    if fmt == "json":
+        json_tables = {str(n): [{"term": t, "count": c, "df": d} for t, c, d in rows] for n, rows in tables.items()}
+        doc = {"n_documents": stats.n_documents, "n_tokens": stats.n_tokens, "tables": json_tables}
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(("n", "term", "count", "df"))
+        w.writerows((n, t, c, d) for n, rows in tables.items() for t, c, d in rows)
+        return out.getvalue()
+    blocks = []
+    for n, rows in tables.items():
+        lines = [f"{'terms' if n == 1 else f'{n}-grams'}: top {len(rows)} of {totals[n]:,}"]
+        cells = [("term", "count", "df"), *((t, str(c), str(d)) for t, c, d in rows)]
+        tw, cw, dw = (max(len(row[i]) for row in cells) for i in range(3))  # widest cell of each column
+        lines += (f"{t:<{tw}}  {c:>{cw}}  {d:>{dw}}" for t, c, d in (cells if rows else []))
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="newstally", description="Fast text statistics for news.")
+    parser.add_argument("--version", action="version", version=f"newstally {newstally.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_count(sub, [_input_options()])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line tool; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)  # type: ignore[no-any-return]
+    except BrokenPipeError:
+        # The reader (e.g. `head`) has gone. Point stdout at devnull so the interpreter's final
+        # flush does not raise again, and exit as a process killed by SIGPIPE would.
+        with contextlib.suppress(OSError, ValueError):  # stdout may have no file descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print("newstally: interrupted", file=sys.stderr)
+        return 130
+    except (CliError, NewstallyError) as e:
+        print(f"newstally: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # e.g. --save into a missing directory
+        print(f"newstally: {f'{e.filename}: ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
