@@ -10,6 +10,9 @@ use super::run::detached;
 use super::stats::PyCorpusStats;
 use crate::terms::{Counter, Features, Vocabulary};
 
+/// Corpus counts and document frequencies, one entry per feature.
+type CountArrays<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
+
 /// A streaming counter: feed batches with `update`, read results with `stats`.
 #[pyclass(module = "newstally._core", name = "Counter")]
 pub struct PyCounter {
@@ -85,10 +88,7 @@ impl PyCounter {
     }
 
     /// Corpus counts and document frequencies of all features, in vocabulary (term) order.
-    fn feature_counts<'py>(
-        &mut self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>)> {
+    fn feature_counts<'py>(&mut self, py: Python<'py>) -> PyResult<CountArrays<'py>> {
         self.ensure_features(py)?;
         let f = self
             .features
