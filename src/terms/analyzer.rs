@@ -105,9 +105,11 @@ impl Analyzer {
         mut f: F,
     ) {
         sentence_ends.clear();
-        if let Some(sp) = &self.splitter {
-            sp.for_each_sentence(text, |r| sentence_ends.push(r.end));
-        }
+        let Some(sp) = &self.splitter else {
+            self.tokenizer.for_each_term(text, |term| f(term, false));
+            return;
+        };
+        sp.for_each_sentence(text, |r| sentence_ends.push(r.end));
         let mut next = 0;
         self.tokenizer.for_each_token(text, |term, start, _| {
             let mut new_segment = false;

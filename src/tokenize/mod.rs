@@ -78,6 +78,16 @@ impl Tokenizer {
         })
     }
 
+    /// Calls `emit(term)` for each token of `text`, in order, when offsets are not needed (they can be
+    /// costly to compute for some tokenizers).
+    #[inline]
+    pub fn for_each_term<F: FnMut(&str)>(&self, text: &str, mut emit: F) {
+        match self {
+            Tokenizer::Pattern(t) => t.for_each_term(text, emit),
+            Tokenizer::Word(t) => t.for_each_token(text, |term, _, _| emit(term)),
+        }
+    }
+
     /// Calls `emit(term, start, end)` for each token of `text`, in order; offsets are bytes of `text`.
     #[inline]
     pub fn for_each_token<F: FnMut(&str, usize, usize)>(&self, text: &str, emit: F) {

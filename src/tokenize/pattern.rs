@@ -73,6 +73,17 @@ impl PatternTokenizer {
         self.lowercase
     }
 
+    /// Calls `emit(term)` for each token, skipping the offset bookkeeping of
+    /// [`PatternTokenizer::for_each_token`]: mapping offsets back from a lowercased non-ASCII document
+    /// costs more than finding its tokens.
+    pub fn for_each_term<F: FnMut(&str)>(&self, text: &str, mut emit: F) {
+        if self.lowercase && !text.is_ascii() {
+            self.scan(&text.to_lowercase(), &mut |term, _, _| emit(term));
+        } else {
+            self.for_each_token(text, |term, _, _| emit(term));
+        }
+    }
+
     /// Calls `emit(term, start, end)` for each token; offsets are bytes of `text`.
     pub fn for_each_token<F: FnMut(&str, usize, usize)>(&self, text: &str, mut emit: F) {
         if self.lowercase && !text.is_ascii() {
@@ -252,7 +263,9 @@ impl<'a> OffsetMap<'a> {
                 return Some(c);
             }
             let (i, c) = self.chars.next()?;
-            let width: usize = if c == '\u{3A3}' {
+            let width: usize = if c.is_ascii() {
+                1
+            } else if c == '\u{3A3}' {
                 2
             } else {
                 c.to_lowercase().map(char::len_utf8).sum()
