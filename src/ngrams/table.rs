@@ -42,6 +42,15 @@ struct Slot {
     id: u32,
     w0: u32,
     w1: u32,
+    /// The n-gram's hash, kept so growing the table never reads the word arena.
+    hash: u32,
+}
+
+/// The 64-bit hash hashbrown sees, rebuilt from the 32 bits a slot keeps; the multiply spreads them over
+/// the low bits (bucket) and the top bits (tag).
+#[inline]
+fn table_hash(h32: u32) -> u64 {
+    u64::from(h32).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(h32)
 }
 
 /// Per n-gram counters, together so one cache line serves an update.
@@ -119,21 +128,23 @@ impl NgramTable {
     pub fn intern(&mut self, hash: u64, gram: &[u32]) -> u32 {
         let n = self.n;
         let words = &self.words;
-        if let Some(slot) = self
-            .index
-            .find(hash, |slot| Self::matches(words, n, slot, gram))
-        {
+        let h32 = (hash >> 32) as u32;
+        let th = table_hash(h32);
+        if let Some(slot) = self.index.find(th, |slot| {
+            slot.hash == h32 && Self::matches(words, n, slot, gram)
+        }) {
             return slot.id;
         }
         let id = u32::try_from(self.meta.len()).unwrap_or(u32::MAX);
         self.index.insert_unique(
-            hash,
+            th,
             Slot {
                 id,
                 w0: gram[0],
                 w1: gram[1],
+                hash: h32,
             },
-            |slot| hash_words(&words[slot.id as usize * n..(slot.id as usize + 1) * n]),
+            |slot| table_hash(slot.hash),
         );
         self.words.extend_from_slice(gram);
         self.meta.push(Meta::default());
@@ -144,8 +155,11 @@ impl NgramTable {
     #[inline]
     pub fn find(&self, hash: u64, gram: &[u32]) -> Option<u32> {
         let n = self.n;
+        let h32 = (hash >> 32) as u32;
         self.index
-            .find(hash, |slot| Self::matches(&self.words, n, slot, gram))
+            .find(table_hash(h32), |slot| {
+                slot.hash == h32 && Self::matches(&self.words, n, slot, gram)
+            })
             .map(|slot| slot.id)
     }
 
@@ -169,7 +183,7 @@ impl NgramTable {
 
     /// Approximate heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.index.capacity() * 13 + self.words.capacity() * 4 + self.meta.capacity() * 16
+        self.index.capacity() * 17 + self.words.capacity() * 4 + self.meta.capacity() * 16
     }
 }
 

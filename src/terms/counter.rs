@@ -23,11 +23,38 @@ use crate::stats::{CorpusStats, TermTableBuilder};
 
 /// One chunk's words and unigram counts, before they join the corpus vocabulary.
 struct Chunk {
-    words: Vec<(Box<str>, u32)>,
-    count: Vec<u64>,
-    df: Vec<u32>,
     streams: Streams,
     n_tokens: u64,
+}
+
+/// The word table of one chunk position, kept across batches. Chunk `i` of every batch uses slot `i`,
+/// so once a slot has seen a word it also knows its corpus id: merging a batch into the corpus
+/// vocabulary only looks up the words the slot meets for the first time, instead of every distinct
+/// word of every chunk, which was the largest sequential step of counting.
+#[derive(Default)]
+struct Slot {
+    map: AHashMap<Box<str>, u32>,
+    /// Local id to corpus id; `NONE` until the word is absorbed.
+    global: Vec<u32>,
+    is_stop: Vec<bool>,
+    /// Counts of the current batch, by local id; zero outside `touched`.
+    count: Vec<u64>,
+    df: Vec<u32>,
+    last: Vec<u32>,
+    touched: Vec<u32>,
+    /// Words first met in the current batch, to be added to the corpus vocabulary.
+    fresh: Vec<(u32, Box<str>)>,
+}
+
+impl Slot {
+    /// Forgets the current batch's counts (after a cancel); fresh words stay pending.
+    fn discard_batch(&mut self) {
+        for &lid in &self.touched {
+            let i = lid as usize;
+            (self.count[i], self.df[i], self.last[i]) = (0, 0, 0);
+        }
+        self.touched.clear();
+    }
 }
 
 /// Counts terms and n-grams over documents fed in batches.
@@ -57,6 +84,7 @@ pub struct Counter {
     plain_words: bool,
     uni_count: Vec<u64>,
     uni_df: Vec<u64>,
+    slots: Vec<Slot>,
     /// `shards[s][n - first]`: the n-grams of length `n` owned by shard `s`.
     shards: Vec<Vec<NgramTable>>,
     n_documents: u64,
@@ -88,6 +116,7 @@ impl Counter {
             plain_words: true,
             uni_count: Vec::new(),
             uni_df: Vec::new(),
+            slots: Vec::new(),
             shards,
             n_documents: 0,
             n_tokens: 0,
@@ -130,13 +159,28 @@ impl Counter {
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
         let ranges = balanced_ranges(&lens, self.threads * 4);
         let pool = pool(self.threads)?;
-        let analyzer = &self.analyzer;
-        let mut chunks: Vec<Chunk> = pool.install(|| {
+        if self.slots.len() < ranges.len() {
+            self.slots.resize_with(ranges.len(), Slot::default);
+        }
+        let Counter {
+            analyzer, slots, ..
+        } = self;
+        let chunks: Result<Vec<Chunk>> = pool.install(|| {
             ranges
                 .par_iter()
-                .map(|r| tokenize_chunk(analyzer, &docs[r.clone()], need_streams, cancel))
-                .collect::<Result<Vec<_>>>()
-        })?;
+                .zip(slots.par_iter_mut())
+                .map(|(r, slot)| {
+                    tokenize_chunk(analyzer, slot, &docs[r.clone()], need_streams, cancel)
+                })
+                .collect()
+        });
+        let mut chunks = match chunks {
+            Ok(c) => c,
+            Err(e) => {
+                self.slots.iter_mut().for_each(Slot::discard_batch);
+                return Err(e);
+            }
+        };
         let mut next_doc = first_doc;
         for c in &mut chunks {
             c.streams.first_doc = next_doc;
@@ -155,12 +199,9 @@ impl Counter {
     }
 
     fn absorb(&mut self, chunks: Vec<Chunk>, pool: &ThreadPool) -> Vec<Streams> {
-        let mut remaps = Vec::with_capacity(chunks.len());
         let mut streams = Vec::with_capacity(chunks.len());
-        for chunk in chunks {
-            let mut remap = vec![0u32; chunk.words.len()];
-            for (word, lid) in chunk.words {
-                let lid = lid as usize;
+        for (slot, chunk) in self.slots.iter_mut().zip(chunks) {
+            for (lid, word) in slot.fresh.drain(..) {
                 let gid = if let Some(&gid) = self.vocab.get(&word) {
                     gid
                 } else {
@@ -173,19 +214,28 @@ impl Counter {
                     self.uni_df.push(0);
                     gid
                 };
-                remap[lid] = gid;
-                self.uni_count[gid as usize] += chunk.count[lid];
-                self.uni_df[gid as usize] += u64::from(chunk.df[lid]);
+                slot.global[lid as usize] = gid;
             }
+            for &lid in &slot.touched {
+                let (l, g) = (lid as usize, slot.global[lid as usize] as usize);
+                self.uni_count[g] += slot.count[l];
+                self.uni_df[g] += u64::from(slot.df[l]);
+                (slot.count[l], slot.df[l], slot.last[l]) = (0, 0, 0);
+            }
+            slot.touched.clear();
             self.n_tokens += chunk.n_tokens;
-            remaps.push(remap);
             streams.push(chunk.streams);
         }
+        let slots = &self.slots;
         pool.install(|| {
             streams
                 .par_iter_mut()
-                .zip(remaps.par_iter())
-                .for_each(|(s, remap)| s.ids.iter_mut().for_each(|id| *id = remap[*id as usize]));
+                .zip(slots.par_iter())
+                .for_each(|(s, slot)| {
+                    s.ids
+                        .iter_mut()
+                        .for_each(|id| *id = slot.global[*id as usize]);
+                });
         });
         streams
     }
@@ -215,67 +265,27 @@ impl Counter {
                 });
             });
         }
-        let record = *keep_rows;
-        let overflow = AtomicBool::new(false);
-        let streams: &[Streams] = streams;
+        let job = ShardJob {
+            streams,
+            word_stop,
+            edges,
+            record: *keep_rows,
+            n_shards,
+            cancel,
+            overflow: AtomicBool::new(false),
+        };
         pool.install(|| {
             shards
                 .par_iter_mut()
                 .enumerate()
-                .for_each(|(shard, tables)| {
-                    for s in streams {
-                        for d in 0..s.n_docs() {
-                            if cancel.is_cancelled() {
-                                return;
-                            }
-                            #[allow(clippy::cast_possible_truncation)]
-                            let doc = (s.first_doc + d as u64) as u32;
-                            for seg in s.doc_segment_ranges(d) {
-                                let words = &s.ids[seg.clone()];
-                                for (t, table) in tables.iter_mut().enumerate() {
-                                    let n = table.n();
-                                    if words.len() < n {
-                                        break;
-                                    }
-                                    for (i, gram) in words.windows(n).enumerate() {
-                                        // A single huge sentence must not delay a Ctrl-C.
-                                        if i & 0xFFFF == 0xFFFF && cancel.is_cancelled() {
-                                            return;
-                                        }
-                                        if edges
-                                            && (word_stop[gram[0] as usize]
-                                                || word_stop[gram[n - 1] as usize])
-                                        {
-                                            continue;
-                                        }
-                                        let h = hash_words(gram);
-                                        if shard_of(h, n_shards) != shard {
-                                            continue;
-                                        }
-                                        let id = table.add(h, gram, doc);
-                                        if record {
-                                            let global =
-                                                u64::from(id) * n_shards as u64 + shard as u64;
-                                            match u32::try_from(global) {
-                                                Ok(g) if g != NONE => {
-                                                    s.grams[t][seg.start + i]
-                                                        .store(g, Ordering::Relaxed);
-                                                }
-                                                _ => overflow.store(true, Ordering::Relaxed),
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                });
+                .for_each(|(shard, tables)| job.count(shard, tables));
         });
+        let overflow = job.overflow.load(Ordering::Relaxed);
         if cancel.is_cancelled() {
             self.interrupted = true;
             return Err(Error::Interrupted);
         }
-        if overflow.load(Ordering::Relaxed) {
+        if overflow {
             return Err(Error::TooLarge(
                 "too many distinct n-grams for a document-term matrix (2^32)".into(),
             ));
@@ -350,11 +360,76 @@ impl Counter {
         }
     }
 
+    /// Bits per word when every feature packs into one `u64` of word ranks, or `None`.
+    ///
+    /// Each word is stored as rank + 1 in a field of `64 / max_n` bits, first word highest, missing words
+    /// as 0; integer order is then term order: a prefix sorts before its extensions, as its joined string
+    /// does. Up to 3-grams with a vocabulary under 2^21 words qualify, which covers the usual ranges.
+    fn pack_bits(&self) -> Option<u32> {
+        let hi = self.analyzer.config.ngram_range.1;
+        let bits = (64 / hi) as u32;
+        let fits = 1u64
+            .checked_shl(bits)
+            .is_none_or(|limit| self.words.len() as u64 + 1 < limit);
+        (self.plain_words && hi <= 3 && fits).then_some(bits)
+    }
+
+    #[inline]
+    fn packed_key(&self, f: Feature, rank: &[u32], bits: u32) -> u64 {
+        let hi = self.analyzer.config.ngram_range.1 as u32;
+        self.gram(&f).iter().enumerate().fold(0u64, |key, (i, &w)| {
+            key | (u64::from(rank[w as usize]) + 1) << (bits * (hi - 1 - i as u32))
+        })
+    }
+
+    /// All features of one table (`NONE`: unigrams), unsorted.
+    fn table_features(&self, t: u32) -> Vec<Feature> {
+        if t == NONE {
+            #[allow(clippy::cast_possible_truncation)]
+            return (0..self.words.len() as u32)
+                .filter(|&w| self.uni_count[w as usize] > 0)
+                .map(|w| Feature { table: NONE, id: w })
+                .collect();
+        }
+        let n_shards = self.shards.len();
+        #[allow(clippy::cast_possible_truncation)]
+        self.shards
+            .iter()
+            .enumerate()
+            .flat_map(|(s, tables)| {
+                (0..tables[t as usize].len()).map(move |id| Feature {
+                    table: t,
+                    id: (id * n_shards + s) as u32,
+                })
+            })
+            .collect()
+    }
+
+    /// Sorts features by packed key (all orders at once when packable).
+    fn sort_packed(&self, features: Vec<Feature>, rank: &[u32], bits: u32) -> Vec<Feature> {
+        let mut keyed: Vec<(u64, Feature)> = features
+            .into_iter()
+            .map(|f| (self.packed_key(f, rank, bits), f))
+            .collect();
+        radix_sort_by_key(&mut keyed);
+        keyed.into_iter().map(|k| k.1).collect()
+    }
+
     /// Features of each counted order, each list sorted by term.
     fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Vec<Feature>>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
+        if let Some(bits) = self.pack_bits() {
+            if lo == 1 {
+                out.push(self.sort_packed(self.table_features(NONE), &rank, bits));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            for t in 0..(lo.max(2)..=hi).count() as u32 {
+                out.push(self.sort_packed(self.table_features(t), &rank, bits));
+            }
+            return (out, rank);
+        }
         if lo == 1 {
             out.push(
                 order
@@ -364,38 +439,10 @@ impl Counter {
                     .collect(),
             );
         }
-        let n_shards = self.shards.len();
-        for (t, n) in (lo.max(2)..=hi).enumerate() {
-            #[allow(clippy::cast_possible_truncation)]
-            let mut refs: Vec<Feature> = self
-                .shards
-                .iter()
-                .enumerate()
-                .flat_map(|(s, tables)| {
-                    (0..tables[t].len()).map(move |id| Feature {
-                        table: t as u32,
-                        id: (id * n_shards + s) as u32,
-                    })
-                })
-                .collect();
-            pool.install(|| {
-                if self.plain_words && n == 2 {
-                    // Two ranks pack into one integer: the common case sorts on plain u64 keys.
-                    let mut keyed: Vec<(u64, Feature)> = refs
-                        .iter()
-                        .map(|f| {
-                            let g = self.gram(f);
-                            let key = (u64::from(rank[g[0] as usize]) << 32)
-                                | u64::from(rank[g[1] as usize]);
-                            (key, *f)
-                        })
-                        .collect();
-                    keyed.par_sort_unstable_by_key(|k| k.0);
-                    refs = keyed.into_iter().map(|k| k.1).collect();
-                } else {
-                    refs.par_sort_unstable_by(|a, b| self.compare(*a, *b, &rank));
-                }
-            });
+        #[allow(clippy::cast_possible_truncation)]
+        for t in 0..(lo.max(2)..=hi).count() as u32 {
+            let mut refs = self.table_features(t);
+            pool.install(|| refs.par_sort_unstable_by(|a, b| self.compare(*a, *b, &rank)));
             out.push(refs);
         }
         (out, rank)
@@ -452,7 +499,25 @@ impl Counter {
     /// The counter was interrupted, or threads could not be started.
     pub fn features(&self) -> Result<Features> {
         self.check_usable()?;
-        let (mut orders, rank) = self.sorted_orders(&pool(self.threads)?);
+        let pool = pool(self.threads)?;
+        if let Some(bits) = self.pack_bits() {
+            // One sort over every order: packed keys already place "new" before "new york".
+            let (lo, hi) = self.analyzer.config.ngram_range;
+            let (_, rank) = self.word_order(&pool);
+            let mut all = if lo == 1 {
+                self.table_features(NONE)
+            } else {
+                Vec::new()
+            };
+            #[allow(clippy::cast_possible_truncation)]
+            for t in 0..(lo.max(2)..=hi).count() as u32 {
+                all.extend(self.table_features(t));
+            }
+            let refs = self.sort_packed(all, &rank, bits);
+            let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
+            return Ok(Features { refs, count, df });
+        }
+        let (mut orders, rank) = self.sorted_orders(&pool);
         // Each list is sorted and they are disjoint: merge them pairwise.
         while orders.len() > 1 {
             let b = orders.pop().unwrap_or_default();
@@ -644,21 +709,127 @@ impl Columns for CounterColumns<'_> {
     }
 }
 
+/// Sorts by the `u64` key, least significant byte first, skipping byte positions on which all keys
+/// agree. Packed feature keys use few of their bits (ranks below 2^17 in fields of 21 or 32 bits), so
+/// this is a handful of linear passes where a comparison sort of a million keys takes twenty.
+fn radix_sort_by_key<T: Copy>(v: &mut Vec<(u64, T)>) {
+    if v.len() <= 256 {
+        v.sort_unstable_by_key(|k| k.0);
+        return;
+    }
+    let mut other: Vec<(u64, T)> = v.clone();
+    let (mut src, mut dst) = (&mut *v, &mut other);
+    let mut swapped = false;
+    for shift in (0..64).step_by(8) {
+        let mut offsets = [0usize; 256];
+        for &(k, _) in src.iter() {
+            offsets[((k >> shift) & 0xFF) as usize] += 1;
+        }
+        if offsets.contains(&src.len()) {
+            continue;
+        }
+        let mut sum = 0;
+        for o in &mut offsets {
+            (*o, sum) = (sum, sum + *o);
+        }
+        for &item in src.iter() {
+            let b = ((item.0 >> shift) & 0xFF) as usize;
+            dst[offsets[b]] = item;
+            offsets[b] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        swapped = !swapped;
+    }
+    if swapped {
+        std::mem::swap(v, &mut other);
+    }
+}
+
+/// What every shard of an n-gram counting step shares.
+struct ShardJob<'a> {
+    streams: &'a [Streams],
+    word_stop: &'a [bool],
+    edges: bool,
+    record: bool,
+    n_shards: usize,
+    cancel: &'a Cancel,
+    overflow: AtomicBool,
+}
+
+impl ShardJob<'_> {
+    /// Counts the n-grams of shard `shard` in every stream. Each shard reads all windows and keeps those
+    /// whose hash it owns, so shards never share a table and never need merging.
+    #[inline(never)]
+    fn count(&self, shard: usize, tables: &mut [NgramTable]) {
+        for s in self.streams {
+            for d in 0..s.n_docs() {
+                if self.cancel.is_cancelled() {
+                    return;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                let doc = (s.first_doc + d as u64) as u32;
+                for seg in s.doc_segment_ranges(d) {
+                    let words = &s.ids[seg.clone()];
+                    for (t, table) in tables.iter_mut().enumerate() {
+                        let n = table.n();
+                        if words.len() < n {
+                            break;
+                        }
+                        for (i, gram) in words.windows(n).enumerate() {
+                            // A single huge sentence must not delay a Ctrl-C.
+                            if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
+                                return;
+                            }
+                            if self.edges
+                                && (self.word_stop[gram[0] as usize]
+                                    || self.word_stop[gram[n - 1] as usize])
+                            {
+                                continue;
+                            }
+                            let h = hash_words(gram);
+                            if shard_of(h, self.n_shards) != shard {
+                                continue;
+                            }
+                            let id = table.add(h, gram, doc);
+                            if self.record {
+                                let global = u64::from(id) * self.n_shards as u64 + shard as u64;
+                                match u32::try_from(global) {
+                                    Ok(g) if g != NONE => {
+                                        s.grams[t][seg.start + i].store(g, Ordering::Relaxed);
+                                    }
+                                    _ => self.overflow.store(true, Ordering::Relaxed),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[inline(never)]
 fn tokenize_chunk<S: AsRef<str>>(
     analyzer: &Analyzer,
+    slot: &mut Slot,
     docs: &[S],
     need_streams: bool,
     cancel: &Cancel,
 ) -> Result<Chunk> {
-    let mut map: AHashMap<Box<str>, u32> = AHashMap::new();
-    let mut is_stop: Vec<bool> = Vec::new();
-    let mut count: Vec<u64> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut last: Vec<u32> = Vec::new();
     let mut streams = Streams::default();
     let mut n_tokens = 0u64;
     let mut sentence_ends = Vec::new();
     let remove_stops = analyzer.removes_stop_words();
+    let Slot {
+        map,
+        global,
+        is_stop,
+        count,
+        df,
+        last,
+        touched,
+        fresh,
+    } = slot;
     for (d, doc) in docs.iter().enumerate() {
         cancel.check()?;
         #[allow(clippy::cast_possible_truncation)]
@@ -673,7 +844,10 @@ fn tokenize_chunk<S: AsRef<str>>(
             } else {
                 let id = count.len();
                 #[allow(clippy::cast_possible_truncation)]
-                map.insert(term.into(), id as u32);
+                let lid = id as u32;
+                map.insert(term.into(), lid);
+                fresh.push((lid, term.into()));
+                global.push(NONE);
                 is_stop.push(analyzer.is_stop(term));
                 count.push(0);
                 df.push(0);
@@ -685,6 +859,10 @@ fn tokenize_chunk<S: AsRef<str>>(
                     return;
                 }
             } else {
+                if count[id] == 0 {
+                    #[allow(clippy::cast_possible_truncation)]
+                    touched.push(id as u32);
+                }
                 count[id] += 1;
                 if last[id] != tag {
                     last[id] = tag;
@@ -702,11 +880,31 @@ fn tokenize_chunk<S: AsRef<str>>(
             streams.doc_ends.push(0);
         }
     }
-    Ok(Chunk {
-        words: map.into_iter().collect(),
-        count,
-        df,
-        streams,
-        n_tokens,
-    })
+    Ok(Chunk { streams, n_tokens })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::radix_sort_by_key;
+
+    #[test]
+    fn radix_sort_by_key_matches_a_stable_sort() {
+        let mut state = 3u64;
+        for len in [0usize, 7, 256, 257, 10_000] {
+            for mask in [0xFFu64, 0x1_FFFF_0001_FFFF, u64::MAX] {
+                let mut v: Vec<(u64, usize)> = (0..len)
+                    .map(|i| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        (state & mask, i)
+                    })
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort_by_key(|k| k.0);
+                radix_sort_by_key(&mut v);
+                assert_eq!(v, expected, "len {len} mask {mask:x}");
+            }
+        }
+    }
 }

@@ -2,9 +2,9 @@
 
 use super::pyword_table::NON_ASCII_WORD_RANGES;
 
-/// ASCII part of the table: `[0-9A-Za-z_]`.
-const fn ascii_table() -> [bool; 128] {
-    let mut t = [false; 128];
+/// Byte table: `[0-9A-Za-z_]`; every byte >= 0x80 is false (callers use it on ASCII text only).
+const fn ascii_table() -> [bool; 256] {
+    let mut t = [false; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -14,7 +14,7 @@ const fn ascii_table() -> [bool; 128] {
     t
 }
 
-static ASCII_WORD: [bool; 128] = ascii_table();
+static ASCII_WORD: [bool; 256] = ascii_table();
 
 /// Whether `c` matches `\w` in Python's `re` (Unicode mode).
 #[inline]
@@ -39,5 +39,5 @@ pub fn is_py_word(c: char) -> bool {
 /// Whether the ASCII byte `b` is a Python `\w` byte.
 #[inline]
 pub fn is_py_word_ascii(b: u8) -> bool {
-    b < 128 && ASCII_WORD[b as usize]
+    ASCII_WORD[b as usize]
 }
