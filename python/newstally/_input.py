@@ -10,7 +10,7 @@ from .exceptions import DocumentTypeError
 #: Documents per batch handed to the core, and the characters that also end a batch. Big enough for the
 #: threads to have work, small enough that a generator is never held whole and Ctrl-C is noticed quickly.
 BATCH_DOCS = 20_000
-BATCH_CHARS = 8_000_000
+BATCH_CHARS = 4_000_000
 
 
 def _values(texts: Any) -> Iterable[Any]:

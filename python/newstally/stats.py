@@ -297,5 +297,5 @@ def count(
     _core.check_pruning(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
     for batch in batches(texts, batch_size):
         counter.update(batch)
-    inner = counter.stats(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    inner = counter.finish(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
     return CorpusStats(inner)

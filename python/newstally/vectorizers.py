@@ -251,11 +251,17 @@ class CountVectorizer(_Params):
         X.has_sorted_indices = True
         return X
 
+    def _materialise_names(self) -> None:
+        if self._names is None and getattr(self, "_pending", None) is not None:
+            counter, kept = self._pending
+            self._names = counter.feature_names(kept)
+
     def _materialise(self) -> None:
+        """Build what transform needs (names and the fixed vocabulary), then drop the fit's counter."""
         if getattr(self, "_pending", None) is None:
             return
         counter, kept = self._pending
-        self._names = counter.feature_names(kept)
+        self._materialise_names()
         self._vocab = counter.vocabulary(kept, n_threads=self.n_threads)
         self._pending = None
 
@@ -295,14 +301,16 @@ class CountVectorizer(_Params):
     def vocabulary_(self) -> dict[str, int]:
         """Mapping of terms to column indices."""
         self._check_fitted()
-        self._materialise()
+        self._materialise_names()
         return {t: i for i, t in enumerate(self._names)}
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         """Feature names in column order, as a numpy object array."""
         self._check_fitted()
-        self._materialise()
-        return np.asarray(self._names, dtype=object)
+        self._materialise_names()
+        names = np.empty(len(self._names), dtype=object)
+        names[:] = self._names
+        return names
 
     def build_analyzer(self) -> Any:
         """A callable returning the tokens (and n-grams) of one document, like scikit-learn's."""

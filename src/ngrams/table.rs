@@ -181,6 +181,12 @@ impl NgramTable {
         u64::from(self.meta[id as usize].df)
     }
 
+    /// Frees the hash index, keeping the n-grams and their counts (enough to list them, not to find
+    /// them): results are built after counting, and the index is the largest part of a table.
+    pub fn release_index(&mut self) {
+        self.index = HashTable::new();
+    }
+
     /// Approximate heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.index.capacity() * 17 + self.words.capacity() * 4 + self.meta.capacity() * 16

@@ -2,7 +2,7 @@
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 
 use super::convert::{CsrArrays, count_config, csr, pruning, texts};
 use super::errors::ToPyResult;
@@ -87,6 +87,24 @@ impl PyCounter {
         Ok(PyCorpusStats { inner: stats })
     }
 
+    /// The results, ending the counter (it is empty afterwards): uses less memory than `stats`.
+    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
+    fn finish(
+        &mut self,
+        py: Python<'_>,
+        min_count: i64,
+        min_df: &Bound<'_, PyAny>,
+        max_df: &Bound<'_, PyAny>,
+        max_features: Option<i64>,
+    ) -> PyResult<PyCorpusStats> {
+        let p = pruning(py, min_count, min_df, max_df, max_features)?;
+        let empty = Counter::new(self.inner.config().clone(), Some(1), false).py(py)?;
+        let counter = std::mem::replace(&mut self.inner, empty);
+        self.features = None;
+        let stats = detached(py, move |_| counter.into_stats(p))?;
+        Ok(PyCorpusStats { inner: stats })
+    }
+
     /// Corpus counts and document frequencies of all features, in vocabulary (term) order.
     fn feature_counts<'py>(&mut self, py: Python<'py>) -> PyResult<CountArrays<'py>> {
         self.ensure_features(py)?;
@@ -98,17 +116,23 @@ impl PyCounter {
     }
 
     /// Names of the features at `keep` (ascending indices into the vocabulary).
-    fn feature_names(
+    fn feature_names<'py>(
         &mut self,
-        py: Python<'_>,
+        py: Python<'py>,
         keep: PyReadonlyArray1<'_, i64>,
-    ) -> PyResult<Vec<String>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let keep = indices(py, &keep)?;
         self.ensure_features(py)?;
         let (inner, f) = (&self.inner, self.features.as_ref());
-        f.map_or(Ok(Vec::new()), |f| {
-            py.detach(|| inner.feature_names(f, &keep)).py(py)
-        })
+        let table = match f {
+            Some(f) => py.detach(|| inner.feature_table(f, &keep)).py(py)?,
+            None => crate::stats::TermTable::default(),
+        };
+        // Strings straight from slices of one buffer: no Rust String per name.
+        PyList::new(
+            py,
+            (0..table.len()).map(|i| PyString::new(py, table.term(i))),
+        )
     }
 
     /// The CSR document-term matrix restricted to the features at `keep`.
@@ -140,10 +164,11 @@ impl PyCounter {
         self.ensure_features(py)?;
         let (counter, f) = (&self.inner, self.features.as_ref());
         let inner = detached(py, |_| {
-            let names = match f {
-                Some(f) => counter.feature_names(f, &keep)?,
-                None => Vec::new(),
+            let table = match f {
+                Some(f) => counter.feature_table(f, &keep)?,
+                None => crate::stats::TermTable::default(),
             };
+            let names: Vec<&str> = (0..table.len()).map(|i| table.term(i)).collect();
             Vocabulary::new(config, &names, n_threads)
         })?;
         Ok(PyVocabulary { inner })

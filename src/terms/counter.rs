@@ -19,7 +19,7 @@ use super::matrix::{Columns, Csr, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
-use crate::stats::{CorpusStats, TermTableBuilder};
+use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
 
 /// One chunk's words and unigram counts, before they join the corpus vocabulary.
 struct Chunk {
@@ -157,7 +157,7 @@ impl Counter {
         let hi = self.analyzer.config.ngram_range.1;
         let need_streams = hi >= 2 || self.keep_rows;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = balanced_ranges(&lens, self.threads * 4);
+        let ranges = balanced_ranges(&lens, self.threads * 2);
         let pool = pool(self.threads)?;
         if self.slots.len() < ranges.len() {
             self.slots.resize_with(ranges.len(), Slot::default);
@@ -412,7 +412,11 @@ impl Counter {
             .map(|f| (self.packed_key(f, rank, bits), f))
             .collect();
         radix_sort_by_key(&mut keyed);
-        keyed.into_iter().map(|k| k.1).collect()
+        let mut sorted: Vec<Feature> = keyed.into_iter().map(|k| k.1).collect();
+        // The collect reuses the keyed buffer, twice the size needed; give the rest back before the
+        // tables are built, when memory peaks.
+        sorted.shrink_to_fit();
+        sorted
     }
 
     /// Features of each counted order, each list sorted by term.
@@ -458,6 +462,16 @@ impl Counter {
         }
     }
 
+    /// Bytes of the feature's name: its words and the spaces between them.
+    fn term_len(&self, f: Feature) -> usize {
+        let g = self.gram(&f);
+        g.iter()
+            .map(|&w| self.words[w as usize].len())
+            .sum::<usize>()
+            + g.len()
+            - 1
+    }
+
     fn push_term(&self, b: &mut TermTableBuilder, f: Feature) {
         let (count, df) = self.count_of(f);
         b.push_joined(
@@ -477,7 +491,9 @@ impl Counter {
         let tables = orders
             .iter()
             .map(|refs| {
-                let mut b = TermTableBuilder::with_capacity(refs.len(), refs.len() * 8);
+                // Exact sizes: a doubling string would briefly hold twice the largest table.
+                let bytes = refs.iter().map(|f| self.term_len(*f)).sum();
+                let mut b = TermTableBuilder::with_capacity(refs.len(), bytes);
                 for f in refs {
                     self.push_term(&mut b, *f);
                 }
@@ -491,6 +507,21 @@ impl Counter {
             self.n_tokens,
             tables,
         ))
+    }
+
+    /// The counts, consuming the counter: what only counting needs (n-gram indexes, chunk tables, the
+    /// word index) is freed before the result tables are built, which lowers the peak memory of a run.
+    ///
+    /// # Errors
+    /// The counter was interrupted, or threads could not be started.
+    pub fn into_stats(mut self, pruning: Pruning) -> Result<CorpusStats> {
+        self.check_usable()?;
+        for table in self.shards.iter_mut().flatten() {
+            table.release_index();
+        }
+        self.slots = Vec::new();
+        self.vocab = AHashMap::new();
+        self.stats(pruning)
     }
 
     /// Every feature of every order, sorted by term (scikit-learn's vocabulary order), with counts.
@@ -542,27 +573,28 @@ impl Counter {
         Ok(Features { refs, count, df })
     }
 
-    /// The names of the features at `keep` (indices into `features`).
+    /// The features at `keep` (ascending indices into `features`) as a table: their names, in one
+    /// buffer rather than a string each, with their counts.
     ///
     /// # Errors
-    /// An index is out of range.
+    /// `keep` is not ascending or out of range.
+    pub fn feature_table(&self, features: &Features, keep: &[usize]) -> Result<TermTable> {
+        check_keep(features, keep)?;
+        let bytes = keep.iter().map(|&i| self.term_len(features.refs[i])).sum();
+        let mut b = TermTableBuilder::with_capacity(keep.len(), bytes);
+        for &i in keep {
+            self.push_term(&mut b, features.refs[i]);
+        }
+        Ok(b.finish())
+    }
+
+    /// The names of the features at `keep`.
+    ///
+    /// # Errors
+    /// `keep` is not ascending or out of range.
     pub fn feature_names(&self, features: &Features, keep: &[usize]) -> Result<Vec<String>> {
-        keep.iter()
-            .map(|&i| {
-                let f = features.refs.get(i).ok_or_else(|| {
-                    Error::config(
-                        "keep",
-                        format!("feature index {i} out of range ({})", features.len()),
-                    )
-                })?;
-                Ok(self
-                    .gram(f)
-                    .iter()
-                    .map(|&w| &*self.words[w as usize])
-                    .collect::<Vec<_>>()
-                    .join(" "))
-            })
-            .collect()
+        let t = self.feature_table(features, keep)?;
+        Ok((0..t.len()).map(|i| t.term(i).to_owned()).collect())
     }
 
     /// The document-term matrix over the features at `keep` (indices into `features`, ascending), which
@@ -578,14 +610,7 @@ impl Counter {
                 "this counter did not keep document rows",
             ));
         }
-        if keep.windows(2).any(|w| w[0] >= w[1])
-            || keep.last().is_some_and(|&k| k >= features.refs.len())
-        {
-            return Err(Error::config(
-                "keep",
-                "feature indices must be ascending and in range",
-            ));
-        }
+        check_keep(features, keep)?;
         if i32::try_from(keep.len()).is_err() {
             return Err(Error::TooLarge("more than 2^31 features".into()));
         }
@@ -707,6 +732,19 @@ impl Columns for CounterColumns<'_> {
             }
         }
     }
+}
+
+fn check_keep(features: &Features, keep: &[usize]) -> Result<()> {
+    if keep.windows(2).any(|w| w[0] >= w[1]) || keep.last().is_some_and(|&k| k >= features.len()) {
+        return Err(Error::config(
+            "keep",
+            format!(
+                "feature indices must be ascending and below {}",
+                features.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Sorts by the `u64` key, least significant byte first, skipping byte positions on which all keys
