@@ -33,25 +33,35 @@ struct Chunk {
 /// word of every chunk, which was the largest sequential step of counting.
 #[derive(Default)]
 struct Slot {
-    map: AHashMap<Box<str>, u32>,
-    /// Local id to corpus id; `NONE` until the word is absorbed.
-    global: Vec<u32>,
-    is_stop: Vec<bool>,
-    /// Counts of the current batch, by local id; zero outside `touched`.
-    count: Vec<u64>,
-    df: Vec<u32>,
-    last: Vec<u32>,
+    /// foldhash (hashbrown's default) hashes short strings faster than ahash's portable fallback,
+    /// which is what a wheel built for generic x86-64 gets.
+    map: hashbrown::HashMap<Box<str>, u32>,
+    /// Per local id: kept together so a token touches one cache line.
+    words: Vec<LocalWord>,
+    /// Local ids counted in the current batch.
     touched: Vec<u32>,
     /// Words first met in the current batch, to be added to the corpus vocabulary.
     fresh: Vec<(u32, Box<str>)>,
+}
+
+/// A slot's word: its corpus id and its counts in the current batch.
+#[derive(Clone, Copy)]
+struct LocalWord {
+    count: u64,
+    df: u32,
+    /// Last document (plus one) of the chunk that added to `df`.
+    last: u32,
+    /// Corpus id; `NONE` until the word is absorbed.
+    global: u32,
+    stop: bool,
 }
 
 impl Slot {
     /// Forgets the current batch's counts (after a cancel); fresh words stay pending.
     fn discard_batch(&mut self) {
         for &lid in &self.touched {
-            let i = lid as usize;
-            (self.count[i], self.df[i], self.last[i]) = (0, 0, 0);
+            let w = &mut self.words[lid as usize];
+            (w.count, w.df, w.last) = (0, 0, 0);
         }
         self.touched.clear();
     }
@@ -214,13 +224,14 @@ impl Counter {
                     self.uni_df.push(0);
                     gid
                 };
-                slot.global[lid as usize] = gid;
+                slot.words[lid as usize].global = gid;
             }
             for &lid in &slot.touched {
-                let (l, g) = (lid as usize, slot.global[lid as usize] as usize);
-                self.uni_count[g] += slot.count[l];
-                self.uni_df[g] += u64::from(slot.df[l]);
-                (slot.count[l], slot.df[l], slot.last[l]) = (0, 0, 0);
+                let w = &mut slot.words[lid as usize];
+                let g = w.global as usize;
+                self.uni_count[g] += w.count;
+                self.uni_df[g] += u64::from(w.df);
+                (w.count, w.df, w.last) = (0, 0, 0);
             }
             slot.touched.clear();
             self.n_tokens += chunk.n_tokens;
@@ -234,7 +245,7 @@ impl Counter {
                 .for_each(|(s, slot)| {
                     s.ids
                         .iter_mut()
-                        .for_each(|id| *id = slot.global[*id as usize]);
+                        .for_each(|id| *id = slot.words[*id as usize].global);
                 });
         });
         streams
@@ -860,11 +871,7 @@ fn tokenize_chunk<S: AsRef<str>>(
     let remove_stops = analyzer.removes_stop_words();
     let Slot {
         map,
-        global,
-        is_stop,
-        count,
-        df,
-        last,
+        words,
         touched,
         fresh,
     } = slot;
@@ -878,38 +885,38 @@ fn tokenize_chunk<S: AsRef<str>>(
                 streams.close_segment();
             }
             let id = if let Some(&id) = map.get(term) {
-                id as usize
+                id
             } else {
-                let id = count.len();
                 #[allow(clippy::cast_possible_truncation)]
-                let lid = id as u32;
-                map.insert(term.into(), lid);
-                fresh.push((lid, term.into()));
-                global.push(NONE);
-                is_stop.push(analyzer.is_stop(term));
-                count.push(0);
-                df.push(0);
-                last.push(0);
+                let id = words.len() as u32;
+                map.insert(term.into(), id);
+                fresh.push((id, term.into()));
+                words.push(LocalWord {
+                    count: 0,
+                    df: 0,
+                    last: 0,
+                    global: NONE,
+                    stop: analyzer.is_stop(term),
+                });
                 id
             };
-            if is_stop[id] {
+            let w = &mut words[id as usize];
+            if w.stop {
                 if remove_stops {
                     return;
                 }
             } else {
-                if count[id] == 0 {
-                    #[allow(clippy::cast_possible_truncation)]
-                    touched.push(id as u32);
+                if w.count == 0 {
+                    touched.push(id);
                 }
-                count[id] += 1;
-                if last[id] != tag {
-                    last[id] = tag;
-                    df[id] += 1;
+                w.count += 1;
+                if w.last != tag {
+                    w.last = tag;
+                    w.df += 1;
                 }
             }
             if need_streams {
-                #[allow(clippy::cast_possible_truncation)]
-                streams.ids.push(id as u32);
+                streams.ids.push(id);
             }
         });
         if need_streams {
