@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::pyword::{is_py_word, is_py_word_ascii};
+use super::pyword::{ASCII_CLASS, is_py_word, is_py_word_ascii};
 use crate::error::{Error, Result};
 
 /// scikit-learn's default `token_pattern`.
@@ -103,17 +103,7 @@ impl PatternTokenizer {
         } else if self.lowercase {
             // The default pattern's class is closed under ASCII case, so scanning the original and
             // lowercasing each token gives the same tokens without copying the document.
-            let mut buf = String::new();
-            self.scan(text, &mut |term, s, e| {
-                if term.bytes().any(|b| b.is_ascii_uppercase()) {
-                    buf.clear();
-                    buf.push_str(term);
-                    buf.make_ascii_lowercase();
-                    emit(&buf, s, e);
-                } else {
-                    emit(term, s, e);
-                }
-            });
+            scan_ascii_runs_lowercase(text, &mut emit);
         } else {
             self.scan(text, &mut emit);
         }
@@ -207,6 +197,40 @@ fn scan_ascii_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
         }
         if i - start >= 2 {
             emit(&text[start..i], start, i);
+        }
+    }
+}
+
+/// [`scan_ascii_runs`] that lowercases runs holding an uppercase letter, noticed during the scan.
+fn scan_ascii_runs_lowercase<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < n {
+        while i < n && ASCII_CLASS[bytes[i] as usize] == 0 {
+            i += 1;
+        }
+        let start = i;
+        let mut classes = 0u8;
+        while i < n {
+            let c = ASCII_CLASS[bytes[i] as usize];
+            if c == 0 {
+                break;
+            }
+            classes |= c;
+            i += 1;
+        }
+        if i - start >= 2 {
+            let term = &text[start..i];
+            if classes & 2 == 0 {
+                emit(term, start, i);
+            } else {
+                buf.clear();
+                buf.push_str(term);
+                buf.make_ascii_lowercase();
+                emit(&buf, start, i);
+            }
         }
     }
 }
