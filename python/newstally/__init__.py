@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import exceptions
 from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
+from .entities import Entity, Recognizer, train_recognizer
 from .exceptions import NewstallyError
 from .stats import CorpusStats, TermTable, count, load
 from .tokenize import tokenize
@@ -22,6 +23,9 @@ __all__ = [
     "load",
     "tokenize",
     "CorpusStats",
+    "Entity",
+    "Recognizer",
+    "train_recognizer",
     "TermTable",
     "CountVectorizer",
     "TfidfVectorizer",

@@ -134,6 +134,15 @@ impl Recognizer {
         out
     }
 
+    /// The number of tokens the tagger sees in `text`.
+    pub fn count_tokens(&self, text: &str) -> usize {
+        let mut n = 0;
+        self.splitter.for_each_sentence(text, |sentence| {
+            n += tokenize::tokenize(text, sentence).count();
+        });
+        n
+    }
+
     /// The entities of one text (one document: the tagger uses document-wide context).
     pub fn predict(&self, text: &str) -> Vec<Entity> {
         let windows = self.windows(text);

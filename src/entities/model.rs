@@ -617,14 +617,26 @@ impl Model {
             .collect()
     }
 
-    /// Tags many documents in parallel (rayon); same output as calling
-    /// [`Model::predict_document`] on each.
-    pub fn predict_documents(
+    /// Tags many documents on a pool of `threads` threads; the same output as calling
+    /// [`Model::predict_document`] on each, for any thread count.
+    ///
+    /// # Errors
+    /// [`Error::Interrupted`] once `cancel` is set, or a pool that cannot start.
+    pub fn predict_documents_on(
         &self,
         docs: &[Vec<Vec<&str>>],
-    ) -> Vec<Vec<Vec<(usize, usize, Label)>>> {
+        threads: usize,
+        cancel: &Cancel,
+    ) -> Result<Vec<Vec<Vec<Span>>>, Error> {
         use rayon::prelude::*;
-        docs.par_iter().map(|d| self.predict_document(d)).collect()
+        let one = |d: &Vec<Vec<&str>>| {
+            cancel.check()?;
+            Ok(self.predict_document(d))
+        };
+        if threads <= 1 {
+            return docs.iter().map(one).collect();
+        }
+        crate::parallel::pool(threads)?.install(|| docs.par_iter().map(one).collect())
     }
 
     /// Tags one sentence, returning IOB2 tag strings.
@@ -904,6 +916,37 @@ impl Default for TrainConfig {
             unlabelled: Default::default(),
             verbose: false,
         }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the bad setting.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.epochs == 0 {
+            return Err(Error::config("epochs", "must be at least 1, got 0"));
+        }
+        if self.ensemble == 0 {
+            return Err(Error::config("ensemble", "must be at least 1, got 0"));
+        }
+        if self.patience == 0 {
+            return Err(Error::config("patience", "must be at least 1, got 0"));
+        }
+        if self.stage2_folds == 1 {
+            return Err(Error::config(
+                "stage2_folds",
+                "must be 0 (one stage) or at least 2, got 1",
+            ));
+        }
+        if self.gaz_folds == 1 {
+            return Err(Error::config(
+                "gazetteer_folds",
+                "must be 0 (no gazetteer) or at least 2, got 1",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -1609,7 +1652,10 @@ mod tests {
             vec![vec!["Mary", "Jones"], vec![]],
         ];
         let seq: Vec<_> = docs.iter().map(|d| m.predict_document(d)).collect();
-        assert_eq!(m.predict_documents(&docs), seq);
+        assert_eq!(
+            m.predict_documents_on(&docs, 2, &Cancel::new()).unwrap(),
+            seq
+        );
         assert!(m.tag_iob2(&[]).is_empty());
         assert_eq!(m.predict_document(&[]).len(), 0);
         let doc: Vec<Vec<&str>> = vec![

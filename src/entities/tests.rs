@@ -142,6 +142,8 @@ fn shipped_model_on_short_articles() {
 fn odd_inputs_do_not_panic() {
     let r = shipped();
     assert!(r.predict("").is_empty());
+    assert_eq!(r.count_tokens(""), 0);
+    assert_eq!(r.count_tokens("Mr. Smith left. He came back!"), 8);
     assert!(r.predict("   \n\n ").is_empty());
     assert!(r.predict("123 456 --- !!! ... 7.5% $").is_empty());
     // One "sentence" of 5,000 tokens is tagged in windows.
