@@ -288,3 +288,67 @@ def test_shipped_model_dev_f1(rec):
     scores = rec.evaluate(CONLL_DEV, n_threads=2)
     assert scores["overall"]["f1"] > 0.91
     assert scores["tokens"] == 51362
+
+
+# --- entity counts -------------------------------------------------------------------------------
+
+NEWS = [
+    "Vladimir Putin met Angela Merkel in Berlin on Monday. Putin said the talks went well. "
+    "PUTIN LEAVES BERLIN",
+    "Angela Merkel said Germany would help. Merkel spoke in Berlin. The U.S. agreed.",
+    "",
+    "Officials of the United States met Vladimir Putin in Moscow.",
+    "Siemens shares rose in Frankfurt. Siemens said profits grew.",
+]
+
+
+def test_count_entities_rows_and_alias_merging():
+    stats = newstally.count(NEWS, entities=True, entity_aliases={"U.S.": "United States"})
+    table = stats.entities
+    assert table is not None
+    rows = {(e, lab): (c, df) for e, lab, c, df in table.top(None)}
+    assert rows[("Vladimir Putin", "PER")] == (4, 2)  # "Putin", "PUTIN" count toward the full name
+    assert rows[("Angela Merkel", "PER")] == (3, 2)
+    assert rows[("Berlin", "LOC")] == (3, 2)  # "BERLIN" in the headline is a case variant
+    assert rows[("United States", "LOC")] == (2, 2)  # "U.S." through the alias table
+    assert table.aliases == {"u.s.": "United States"}
+    assert table.top(1, label="LOC") == [("Berlin", "LOC", 3, 2)]
+    top = table.top(None)
+    assert top == sorted(top, key=lambda r: (-r[2], r[0], r[1]))
+    assert len(table) == len(top)
+    df = table.to_pandas()
+    assert list(df.columns) == ["entity", "label", "count", "df"]
+    assert df["count"].sum() == sum(r[2] for r in top)
+    assert "EntityTable" in repr(table)
+    assert newstally.count(NEWS).entities is None
+
+
+def test_entity_counts_merge_exactly_pickle_and_save(tmp_path):
+    opts = dict(entities=True, entity_aliases={"U.S.": "United States"})
+    whole = newstally.count(NEWS, **opts)
+    for cut in range(len(NEWS) + 1):
+        merged = newstally.count(NEWS[:cut], **opts) + newstally.count(NEWS[cut:], **opts)
+        assert merged == whole, cut
+        assert merged.entities.top(None) == whole.entities.top(None)
+    assert newstally.count(NEWS, batch_size=2, n_threads=2, **opts) == whole
+    assert pickle.loads(pickle.dumps(whole)).entities.top(None) == whole.entities.top(None)
+    whole.save(tmp_path / "s.ntstats")
+    assert newstally.load(tmp_path / "s.ntstats") == whole
+    with pytest.raises(newstally.exceptions.IncompatibleError):
+        whole + newstally.count(NEWS)
+    with pytest.raises(newstally.exceptions.IncompatibleError):
+        whole + newstally.count(NEWS, entities=True)  # another alias table
+
+
+def test_count_entities_bad_options():
+    with pytest.raises(ConfigError):
+        newstally.count(NEWS, entity_aliases={"U.S.": "United States"})
+    with pytest.raises(ConfigError):
+        newstally.count(NEWS, entities=True, recognizer="shipped")
+    with pytest.raises(ConfigError):
+        newstally.count(NEWS, entities=True, entity_aliases={"U.S.": 1})
+    stats = newstally.count(NEWS, entities=True)
+    with pytest.raises(ConfigError):
+        stats.entities.top(3, label="PERSON")
+    with pytest.raises(DocumentTypeError):
+        newstally.count(["Paris", 3], entities=True)

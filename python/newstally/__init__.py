@@ -13,7 +13,7 @@ from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
 from .entities import Entity, Recognizer, train_recognizer
 from .exceptions import NewstallyError
-from .stats import CorpusStats, TermTable, count, load
+from .stats import CorpusStats, EntityTable, TermTable, count, load
 from .tokenize import tokenize
 from .vectorizers import CountVectorizer, TfidfVectorizer
 
@@ -24,6 +24,7 @@ __all__ = [
     "tokenize",
     "CorpusStats",
     "Entity",
+    "EntityTable",
     "Recognizer",
     "train_recognizer",
     "TermTable",

@@ -22,7 +22,7 @@
 //!
 //! Modules: [`conll`] reads CoNLL files and decodes IOB1/IOB2 tags, [`features`] extracts
 //! features, [`clusters`] holds word clusters, [`model`] trains, predicts and serialises, [`eval`]
-//! scores predictions with the CoNLL exact-span measure.
+//! scores predictions with the CoNLL exact-span measure, [`counts`] tallies entities over a corpus.
 
 // The tagger came from a research prototype written for this project. These pedantic lints would
 // only rename variables or reorder arithmetic in its tight numeric loops; the casts between the
@@ -46,6 +46,7 @@
 
 pub mod clusters;
 pub mod conll;
+pub mod counts;
 pub mod eval;
 pub(crate) mod features;
 pub mod model;

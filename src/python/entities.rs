@@ -11,8 +11,8 @@ use super::convert::texts;
 use super::errors::{ToPyResult, raise};
 use super::run::detached;
 use crate::entities::{
-    Entity, Recognizer, TrainConfig, clusters::Clusters, conll::read_conll, eval::EvalReport,
-    train_cancellable,
+    Entity, Label, Recognizer, TrainConfig, clusters::Clusters, conll::read_conll,
+    counts::EntityCounts, eval::EvalReport, train_cancellable,
 };
 use crate::error::Error;
 use crate::parallel::resolve_threads;
@@ -261,4 +261,81 @@ pub fn train_recognizer(
     Ok(PyRecognizer {
         inner: Arc::new(Recognizer::new(model)),
     })
+}
+
+/// Accumulates entity counts over batches of articles (see `newstally.count(entities=True)`).
+#[pyclass(module = "newstally._core", name = "EntityCounter")]
+pub struct PyEntityCounter {
+    pub counts: EntityCounts,
+}
+
+#[pymethods]
+impl PyEntityCounter {
+    #[new]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "pyo3 extracts the Python list into an owned Vec"
+    )]
+    fn new(aliases: Vec<(String, String)>) -> Self {
+        PyEntityCounter {
+            counts: EntityCounts::new(&aliases),
+        }
+    }
+
+    /// Finds the entities of a batch of articles with `recognizer` and counts them.
+    #[pyo3(signature = (recognizer, docs, *, n_threads = None))]
+    fn update(
+        &mut self,
+        py: Python<'_>,
+        recognizer: &PyRecognizer,
+        docs: &Bound<'_, PyList>,
+        n_threads: Option<usize>,
+    ) -> PyResult<()> {
+        let threads = resolve_threads(n_threads).py(py)?;
+        let docs = texts(py, docs, 0)?;
+        let inner = Arc::clone(&recognizer.inner);
+        let mut counts = std::mem::take(&mut self.counts);
+        let counts = detached(py, move |cancel| {
+            let threads = threads.min(docs.len().max(1));
+            let ents = inner.predict_batch(&docs, threads, cancel)?;
+            for (text, es) in docs.iter().zip(&ents) {
+                let mentions: Vec<(&str, Label)> = es
+                    .iter()
+                    .map(|e| (&text[e.start..e.end], e.label))
+                    .collect();
+                counts.add_article(&mentions);
+            }
+            Ok(counts)
+        })?;
+        self.counts = counts;
+        Ok(())
+    }
+
+    /// Articles counted so far.
+    #[getter]
+    fn n_documents(&self) -> u64 {
+        self.counts.n_documents()
+    }
+}
+
+/// Rows of entity counts as (name, label, count, df).
+pub fn entity_rows(
+    counts: &EntityCounts,
+    k: Option<usize>,
+    label: Option<&str>,
+) -> Result<Vec<(String, &'static str, u64, u64)>, Error> {
+    let label = match label {
+        None => None,
+        Some(l) => Some(Label::parse(l).ok_or_else(|| {
+            Error::config(
+                "label",
+                format!("{l:?}; expected \"PER\", \"LOC\", \"ORG\" or \"MISC\""),
+            )
+        })?),
+    };
+    Ok(counts
+        .top(k, label)
+        .into_iter()
+        .map(|(n, l, c, d)| (n, l.as_str(), c, d))
+        .collect())
 }
