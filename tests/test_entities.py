@@ -352,3 +352,66 @@ def test_count_entities_bad_options():
         stats.entities.top(3, label="PERSON")
     with pytest.raises(DocumentTypeError):
         newstally.count(["Paris", 3], entities=True)
+
+
+# --- gazetteer -----------------------------------------------------------------------------------
+
+from newstally import Gazetteer, GazetteerMatch  # noqa: E402
+
+
+def test_gazetteer_whole_tokens_leftmost_longest():
+    g = Gazetteer({
+        "New York": ("LOC", "Q60"),
+        "New York Times": ("ORG", "Q9684"),
+        "Russia": ("LOC", "Q159"),
+        "U.S.": ("LOC", "Q30"),
+    })
+    text = "The New York Times said Russia’s envoy, not Russian ones, visited New York and the U.S. 🙂"
+    got = g.find(text)
+    assert [(m.text, m.label, m.id) for m in got] == [
+        ("New York Times", "ORG", "Q9684"),
+        ("Russia", "LOC", "Q159"),
+        ("New York", "LOC", "Q60"),
+        ("U.S.", "LOC", "Q30"),
+    ]
+    for m in got:
+        assert isinstance(m, GazetteerMatch) and text[m.start : m.end] == m.text
+    assert g.find("NEW YORK") == []
+    folded = Gazetteer({"new york": ("LOC", "Q60")}, ignore_case=True)
+    assert [m.text for m in folded.find("NEW YORK and New York")] == ["NEW YORK", "New York"]
+    assert g.find_batch(["Russia", "", "New York Times"], n_threads=2) == [
+        g.find("Russia"), [], g.find("New York Times")
+    ]
+    assert len(g) == 4 and "4 entries" in repr(g)
+    again = pickle.loads(pickle.dumps(folded))
+    assert again.to_dict() == folded.to_dict() and again.ignore_case
+
+
+def test_gazetteer_combined_with_the_model(rec):
+    text = "Acme Widgets hired Peter Blackburn in Paris."
+    g = Gazetteer({"Acme Widgets": ("ORG", "acme"), "Blackburn": ("LOC", "blackburn-town")})
+    combined = rec.predict(text, gazetteer=g)
+    assert_offsets(text, combined)
+    got = [(e.text, e.label) for e in combined]
+    assert ("Acme Widgets", "ORG") in got
+    assert ("Blackburn", "LOC") in got  # the gazetteer wins over the overlapping model entity
+    assert ("Peter Blackburn", "PER") not in got
+    assert ("Paris", "LOC") in got
+    assert rec.predict_batch([text, text], gazetteer=g, n_threads=2) == [combined, combined]
+    with pytest.raises(ConfigError):
+        rec.predict(text, gazetteer={"Acme": ("ORG", "x")})
+
+
+def test_gazetteer_bad_entries_and_size():
+    with pytest.raises(ConfigError, match="PRODUCT"):
+        Gazetteer({"iPhone": ("PRODUCT", "x")})
+    with pytest.raises(ConfigError):
+        Gazetteer({"iPhone": "ORG"})
+    with pytest.raises(ConfigError, match="no tokens"):
+        Gazetteer({"   ": ("ORG", "x")})
+    with pytest.raises(DocumentTypeError):
+        Gazetteer({"a": ("ORG", "x")}).find_batch(["a", None])
+    t0 = time.perf_counter()
+    big = Gazetteer({f"Company {i} Holdings": ("ORG", f"c{i}") for i in range(1_000_000)})
+    assert time.perf_counter() - t0 < 30  # about 3 s in a release build
+    assert [m.id for m in big.find("Company 999999 Holdings and Company 7 Holdings")] == ["c999999", "c7"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import exceptions
 from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
-from .entities import Entity, Recognizer, train_recognizer
+from .entities import Entity, Gazetteer, GazetteerMatch, Recognizer, train_recognizer
 from .exceptions import NewstallyError
 from .stats import CorpusStats, EntityTable, TermTable, count, load
 from .tokenize import tokenize
@@ -25,6 +25,8 @@ __all__ = [
     "CorpusStats",
     "Entity",
     "EntityTable",
+    "Gazetteer",
+    "GazetteerMatch",
     "Recognizer",
     "train_recognizer",
     "TermTable",

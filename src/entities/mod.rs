@@ -49,6 +49,7 @@ pub mod conll;
 pub mod counts;
 pub mod eval;
 pub(crate) mod features;
+pub mod gazetteer;
 pub mod model;
 pub mod tokenize;
 
@@ -176,28 +177,7 @@ impl Recognizer {
         threads: usize,
         cancel: &Cancel,
     ) -> Result<Vec<Vec<Entity>>> {
-        use rayon::prelude::*;
-        let lens: Vec<usize> = texts.iter().map(String::len).collect();
-        let ranges = balanced_ranges(&lens, threads * 4);
-        let run = || -> Result<Vec<Vec<Vec<Entity>>>> {
-            ranges
-                .par_iter()
-                .map(|r| {
-                    let mut part = Vec::with_capacity(r.len());
-                    for t in &texts[r.clone()] {
-                        cancel.check()?;
-                        part.push(self.predict(t));
-                    }
-                    Ok(part)
-                })
-                .collect()
-        };
-        let parts = if threads == 1 {
-            run()?
-        } else {
-            pool(threads)?.install(run)?
-        };
-        Ok(parts.into_iter().flatten().collect())
+        map_batch(texts, threads, cancel, |t| self.predict(t))
     }
 
     /// IOB2 tags for pre-tokenized sentences of one document.
@@ -214,6 +194,37 @@ impl Recognizer {
             })
             .collect()
     }
+}
+
+/// `f` applied to every text, on `threads` threads, in order. Texts are split into chunks of
+/// similar byte size; the output does not depend on the thread count.
+///
+/// # Errors
+/// [`crate::Error::Interrupted`] when `cancel` is set (checked between texts), or a thread pool that
+/// cannot start.
+pub fn map_batch<T, F>(texts: &[String], threads: usize, cancel: &Cancel, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(&str) -> T + Sync,
+{
+    use rayon::prelude::*;
+    let lens: Vec<usize> = texts.iter().map(String::len).collect();
+    let ranges = balanced_ranges(&lens, threads * 4);
+    let one = |r: &Range<usize>| -> Result<Vec<T>> {
+        let mut part = Vec::with_capacity(r.len());
+        for t in &texts[r.clone()] {
+            cancel.check()?;
+            part.push(f(t));
+        }
+        Ok(part)
+    };
+    // One thread runs on the caller's thread: rayon's global pool is never used.
+    let parts: Vec<Vec<T>> = if threads <= 1 {
+        ranges.iter().map(one).collect::<Result<_>>()?
+    } else {
+        pool(threads)?.install(|| ranges.par_iter().map(one).collect::<Result<_>>())?
+    };
+    Ok(parts.into_iter().flatten().collect())
 }
 
 impl EntityRecognizer for Recognizer {

@@ -56,7 +56,9 @@ fn clitic_len(rest: &str) -> Option<usize> {
     None
 }
 
-/// The byte ranges of the tokens of `text[range]` (offsets into `text`).
+/// The byte ranges of the tokens of `text[range]` (offsets into `text`), where `range` is a
+/// sentence: a full stop that ends it is split from an abbreviation ("Acme Inc." at the end gives
+/// "Inc" and ".").
 pub fn tokenize(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
     let sentence_end = text[range.clone()].trim_end().len() + range.start;
     Tokens {
@@ -64,6 +66,17 @@ pub fn tokenize(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<u
         pos: range.start,
         end: range.end,
         sentence_end,
+    }
+}
+
+/// The tokens of a phrase that is not a whole sentence (a gazetteer entry): a final abbreviation
+/// keeps its full stop ("Acme Inc." gives "Acme", "Inc.").
+pub fn tokenize_phrase(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    Tokens {
+        text,
+        pos: 0,
+        end: text.len(),
+        sentence_end: usize::MAX,
     }
 }
 

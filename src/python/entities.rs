@@ -11,8 +11,13 @@ use super::convert::texts;
 use super::errors::{ToPyResult, raise};
 use super::run::detached;
 use crate::entities::{
-    Entity, Label, Recognizer, TrainConfig, clusters::Clusters, conll::read_conll,
-    counts::EntityCounts, eval::EvalReport, train_cancellable,
+    Entity, EntityRecognizer, Label, Recognizer, TrainConfig,
+    clusters::Clusters,
+    conll::read_conll,
+    counts::EntityCounts,
+    eval::EvalReport,
+    gazetteer::{Gazetteer, combine},
+    map_batch, train_cancellable,
 };
 use crate::error::Error;
 use crate::parallel::resolve_threads;
@@ -95,20 +100,28 @@ impl PyRecognizer {
         self.inner.model().n_features()
     }
 
-    /// Entities of each text as (start, end, label, text), character offsets.
-    #[pyo3(signature = (docs, *, n_threads = None))]
+    /// Entities of each text as (start, end, label, text), character offsets. With a gazetteer,
+    /// its matches are kept and model entities overlapping them are dropped.
+    #[pyo3(signature = (docs, *, n_threads = None, gazetteer = None))]
     fn predict_batch(
         &self,
         py: Python<'_>,
         docs: &Bound<'_, PyList>,
         n_threads: Option<usize>,
+        gazetteer: Option<&Bound<'_, PyGazetteer>>,
     ) -> PyResult<Vec<Vec<PyEntity>>> {
         let threads = resolve_threads(n_threads).py(py)?;
         let docs = texts(py, docs, 0)?;
         let inner = Arc::clone(&self.inner);
+        let gazetteer = gazetteer.map(|g| Arc::clone(&g.get().inner));
         detached(py, move |cancel| {
             let threads = threads.min(docs.len().max(1));
-            let ents = inner.predict_batch(&docs, threads, cancel)?;
+            let ents = match &gazetteer {
+                None => inner.predict_batch(&docs, threads, cancel)?,
+                Some(g) => map_batch(&docs, threads, cancel, |t| {
+                    combine(&g.recognize(t), &inner.predict(t))
+                })?,
+            };
             Ok(docs
                 .iter()
                 .zip(&ents)
@@ -338,4 +351,103 @@ pub fn entity_rows(
         .into_iter()
         .map(|(n, l, c, d)| (n, l.as_str(), c, d))
         .collect())
+}
+
+/// A gazetteer match as (start, end, label, text, id) with character offsets.
+type PyMatch = (usize, usize, &'static str, String, String);
+
+/// The user gazetteer (see `newstally.Gazetteer` for the public wrapper).
+#[pyclass(module = "newstally._core", name = "Gazetteer", frozen)]
+pub struct PyGazetteer {
+    inner: Arc<Gazetteer>,
+}
+
+#[pymethods]
+impl PyGazetteer {
+    /// Builds the automaton from (phrase, label, id) entries.
+    #[new]
+    #[pyo3(signature = (entries, *, ignore_case = false))]
+    fn new(
+        py: Python<'_>,
+        entries: Vec<(String, String, String)>,
+        ignore_case: bool,
+    ) -> PyResult<Self> {
+        let inner = detached(py, move |_| {
+            let mut parsed = Vec::with_capacity(entries.len());
+            for (phrase, label, id) in entries {
+                let Some(l) = Label::parse(&label) else {
+                    return Err(Error::config(
+                        "gazetteer",
+                        format!(
+                            "entry {phrase:?} has label {label:?}; expected \"PER\", \"LOC\", \"ORG\" or \"MISC\""
+                        ),
+                    ));
+                };
+                parsed.push((phrase, l, id));
+            }
+            Gazetteer::new(parsed, ignore_case)
+        })?;
+        Ok(PyGazetteer {
+            inner: Arc::new(inner),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether matching ignores case.
+    #[getter]
+    fn ignore_case(&self) -> bool {
+        self.inner.ignore_case()
+    }
+
+    /// The entries as (phrase, label, id), in the order given.
+    fn entries(&self) -> Vec<(String, &'static str, String)> {
+        (0..self.inner.len())
+            .map(|i| {
+                (
+                    self.inner.phrase(i).to_owned(),
+                    self.inner.label(i).as_str(),
+                    self.inner.id(i).to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Matches in each text as (start, end, label, text, id), character offsets.
+    #[pyo3(signature = (docs, *, n_threads = None))]
+    fn find_batch(
+        &self,
+        py: Python<'_>,
+        docs: &Bound<'_, PyList>,
+        n_threads: Option<usize>,
+    ) -> PyResult<Vec<Vec<PyMatch>>> {
+        let threads = resolve_threads(n_threads).py(py)?;
+        let docs = texts(py, docs, 0)?;
+        let g = Arc::clone(&self.inner);
+        detached(py, move |cancel| {
+            let threads = threads.min(docs.len().max(1));
+            let found = map_batch(&docs, threads, cancel, |t| g.find(t))?;
+            Ok(docs
+                .iter()
+                .zip(&found)
+                .map(|(text, ms)| {
+                    let ents: Vec<Entity> = ms
+                        .iter()
+                        .map(|m| Entity {
+                            start: m.start,
+                            end: m.end,
+                            label: g.label(m.entry),
+                        })
+                        .collect();
+                    to_py_entities(text, &ents)
+                        .into_iter()
+                        .zip(ms)
+                        .map(|((s, e, l, t), m)| (s, e, l, t, g.id(m.entry).to_owned()))
+                        .collect()
+                })
+                .collect())
+        })
+    }
 }

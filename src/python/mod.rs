@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use super::entities::{PyEntityCounter, PyRecognizer, train_recognizer};
+    use super::entities::{PyEntityCounter, PyGazetteer, PyRecognizer, train_recognizer};
     #[pymodule_export]
     use super::stats::{PyCorpusStats, check_pruning};
     #[pymodule_export]
