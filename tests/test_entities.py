@@ -415,3 +415,27 @@ def test_gazetteer_bad_entries_and_size():
     big = Gazetteer({f"Company {i} Holdings": ("ORG", f"c{i}") for i in range(1_000_000)})
     assert time.perf_counter() - t0 < 30  # about 3 s in a release build
     assert [m.id for m in big.find("Company 999999 Holdings and Company 7 Holdings")] == ["c999999", "c7"]
+
+
+@pytest.mark.timeout(120)
+def test_shared_recognizer_from_many_python_threads(rec):
+    import threading
+
+    texts = [t for t, _ in ARTICLES] * 5
+    want = rec.predict_batch(texts, n_threads=1)
+    results: list[object] = [None] * 6
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            results[i] = rec.predict_batch(texts, n_threads=2) if i % 2 else [rec.predict(t) for t in texts]
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(results))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(r == want for r in results)
