@@ -41,6 +41,16 @@ pub enum Error {
     /// A count or index went past what the format can hold.
     #[error("too large: {0}")]
     TooLarge(String),
+    /// A line of a training or evaluation file is malformed.
+    #[error("{file}:{line}: {message}")]
+    Parse {
+        /// The file, as named by the caller.
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with the line.
+        message: String,
+    },
     /// The run was cancelled (Ctrl-C in the bindings).
     #[error("interrupted")]
     Interrupted,

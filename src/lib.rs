@@ -5,6 +5,7 @@
 //! ([`terms`]). The Python package `newstally` wraps it; the bindings live in `src/python/` only.
 #![warn(missing_docs)]
 
+pub mod entities;
 pub mod error;
 pub mod tokenize;
 

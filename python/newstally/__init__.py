@@ -11,8 +11,9 @@ from __future__ import annotations
 from . import exceptions
 from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
+from .entities import Entity, Gazetteer, GazetteerMatch, Recognizer, train_recognizer
 from .exceptions import NewstallyError
-from .stats import CorpusStats, TermTable, count, load
+from .stats import CorpusStats, EntityTable, TermTable, count, load
 from .tokenize import tokenize
 from .vectorizers import CountVectorizer, TfidfVectorizer
 
@@ -22,6 +23,12 @@ __all__ = [
     "load",
     "tokenize",
     "CorpusStats",
+    "Entity",
+    "EntityTable",
+    "Gazetteer",
+    "GazetteerMatch",
+    "Recognizer",
+    "train_recognizer",
     "TermTable",
     "CountVectorizer",
     "TfidfVectorizer",

@@ -16,6 +16,7 @@ __all__ = [
     "EmptyVocabularyError",
     "CapacityError",
     "NotFittedError",
+    "ParseError",
 ]
 
 
@@ -53,3 +54,7 @@ class CapacityError(NewstallyError, ValueError):
 
 class NotFittedError(NewstallyError, ValueError, AttributeError):
     """A vectorizer was used before ``fit`` (same bases as scikit-learn's ``NotFittedError``)."""
+
+
+class ParseError(NewstallyError, ValueError):
+    """A line of a CoNLL training or evaluation file is malformed; the message gives ``file:line``."""

@@ -11,7 +11,9 @@ from ._config import count_config
 from ._input import batches
 from .exceptions import ConfigError
 
-__all__ = ["CorpusStats", "TermTable", "count", "load"]
+__all__ = ["CorpusStats", "EntityTable", "TermTable", "count", "load"]
+
+_LABELS = ("PER", "LOC", "ORG", "MISC")
 
 
 class TermTable:
@@ -88,6 +90,60 @@ class TermTable:
         return f"<TermTable of {len(self)} {kind}: {{{shown}{more}}}>"
 
 
+class EntityTable:
+    """Named-entity counts of a :class:`CorpusStats` (``count(..., entities=True)``).
+
+    One row per entity and label: ``(entity, label, count, df)``, where ``count`` is the number of
+    mentions and ``df`` the number of articles mentioning it. Within an article a later partial
+    mention ("Putin" after "Vladimir Putin", any case) counts toward the full name; across
+    articles case variants merge and the name shown is the most frequent full form.
+    """
+
+    __slots__ = ("_stats",)
+
+    def __init__(self, stats: CorpusStats) -> None:
+        self._stats = stats
+
+    def __len__(self) -> int:
+        return len(self._stats._inner.entity_rows(None, None))
+
+    def top(self, k: int | None = 10, label: str | None = None) -> list[tuple[str, str, int, int]]:
+        """The ``k`` most mentioned entities (all if None), only ``label`` if given: count descending,
+        then entity, then label."""
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0):
+            raise ConfigError(f"invalid k: {k!r}; expected an int >= 0 or None")
+        if label is not None and label not in _LABELS:
+            raise ConfigError(f"invalid label: {label!r}; expected one of {', '.join(_LABELS)} or None")
+        return self._stats._inner.entity_rows(k, label)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """The alias table the entities were counted with (aliases lower-cased)."""
+        return dict(self._stats._inner.entity_aliases())
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame with columns ``entity``, ``label``, ``count``, ``df``, in table order."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("to_pandas() needs pandas: pip install 'newstally[pandas]'") from None
+        rows = self.top(None)
+        return pd.DataFrame(
+            {
+                "entity": [r[0] for r in rows],
+                "label": [r[1] for r in rows],
+                "count": pd.array([r[2] for r in rows], dtype="int64"),
+                "df": pd.array([r[3] for r in rows], dtype="int64"),
+            }
+        )
+
+    def __repr__(self) -> str:
+        rows = self.top(5)
+        shown = ", ".join(f"{e!r} {lab}: {c}" for e, lab, c, _ in rows)
+        more = ", ..." if len(self) > len(rows) else ""
+        return f"<EntityTable of {len(self)} entities: {{{shown}{more}}}>"
+
+
 class CorpusStats:
     """Term and n-gram counts of a corpus, as returned by :func:`count`.
 
@@ -132,6 +188,11 @@ class CorpusStats:
     def terms(self) -> TermTable:
         """The single-word terms (needs 1 in ``ngram_range``)."""
         return TermTable(self, 1)
+
+    @property
+    def entities(self) -> EntityTable | None:
+        """The named-entity counts, or None when they were not asked for (``count(..., entities=True)``)."""
+        return EntityTable(self) if self._inner.has_entities() else None
 
     def ngrams(self, n: int) -> TermTable:
         """The n-grams of ``n`` words."""
@@ -241,6 +302,9 @@ def count(
     max_features: int | None = None,
     n_threads: int | None = None,
     batch_size: int | None = None,
+    entities: bool = False,
+    recognizer: Any = None,
+    entity_aliases: Any = None,
 ) -> CorpusStats:
     """Count terms and word n-grams over ``texts``, in parallel.
 
@@ -269,6 +333,11 @@ def count(
         ``max_features`` keeps the most frequent rows of each table.
     n_threads
         Threads to use (default: ``NEWSTALLY_NUM_THREADS`` or all cores). Results do not depend on it.
+    entities
+        Also count named entities (:attr:`CorpusStats.entities`), found with ``recognizer`` (default:
+        the shipped :class:`newstally.Recognizer`). ``entity_aliases`` maps a mention to the name it
+        stands for, e.g. ``{"U.S.": "United States"}`` (case-insensitive). Results with entities merge
+        only with results counted with the same alias table.
 
     Examples
     --------
@@ -295,7 +364,26 @@ def count(
     counter = _core.Counter(config, n_threads=n_threads)
     # Validate pruning before reading any input, so a typo fails fast.
     _core.check_pruning(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    entity_counter = None
+    if entities:
+        from .entities import Recognizer
+
+        if recognizer is None:
+            recognizer = Recognizer()
+        elif not isinstance(recognizer, Recognizer):
+            raise ConfigError(f"invalid recognizer: expected a newstally.Recognizer, got {type(recognizer).__name__}")
+        aliases = dict(entity_aliases or {})
+        for a, b in aliases.items():
+            if not isinstance(a, str) or not isinstance(b, str):
+                raise ConfigError(f"invalid entity_aliases: {a!r}: {b!r}; keys and values must be str")
+        entity_counter = _core.EntityCounter(list(aliases.items()))
+    elif recognizer is not None or entity_aliases is not None:
+        raise ConfigError("recognizer= and entity_aliases= need entities=True")
     for batch in batches(texts, batch_size):
         counter.update(batch)
+        if entity_counter is not None:
+            entity_counter.update(recognizer._core, batch, n_threads=n_threads)
     inner = counter.finish(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    if entity_counter is not None:
+        inner = inner.with_entities(entity_counter)
     return CorpusStats(inner)

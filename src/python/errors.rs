@@ -36,6 +36,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::Incompatible(_) => raise(py, "IncompatibleError", message),
         Error::EmptyVocabulary(_) => raise(py, "EmptyVocabularyError", message),
         Error::TooLarge(_) => raise(py, "CapacityError", message),
+        Error::Parse { .. } => raise(py, "ParseError", message),
         Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         Error::Io { source, .. } => match source.kind() {
             std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),

@@ -1,6 +1,7 @@
 //! Python bindings: the `newstally._core` extension module. The only place pyo3 appears.
 
 mod convert;
+mod entities;
 mod errors;
 mod run;
 mod stats;
@@ -12,6 +13,8 @@ use pyo3::prelude::*;
 /// The compiled core of newstally. Use the `newstally` package, not this module.
 #[pymodule]
 mod _core {
+    #[pymodule_export]
+    use super::entities::{PyEntityCounter, PyGazetteer, PyRecognizer, train_recognizer};
     #[pymodule_export]
     use super::stats::{PyCorpusStats, check_pruning};
     #[pymodule_export]

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use super::convert::{config_dict, pruning};
+use super::entities::{PyEntityCounter, entity_rows};
 use super::errors::ToPyResult;
 use crate::stats::{CorpusStats, Merge};
 
@@ -120,6 +121,49 @@ impl PyCorpusStats {
             return Ok(None);
         }
         Ok(Some((t.count(i), t.df(i))))
+    }
+
+    /// The same results with the entity counts of the same documents attached.
+    fn with_entities(
+        &self,
+        py: Python<'_>,
+        counter: &Bound<'_, PyEntityCounter>,
+    ) -> PyResult<Self> {
+        let counts = counter.borrow().counts.clone();
+        let inner = self.inner.clone().with_entities(counts).py(py)?;
+        Ok(PyCorpusStats { inner })
+    }
+
+    /// Whether entities were counted.
+    fn has_entities(&self) -> bool {
+        self.inner.entities().is_some()
+    }
+
+    /// Entity rows (name, label, count, df), count descending then name; at most `k`, only
+    /// `label` if given. Raises if entities were not counted.
+    #[pyo3(signature = (k = None, label = None))]
+    fn entity_rows(
+        &self,
+        py: Python<'_>,
+        k: Option<usize>,
+        label: Option<&str>,
+    ) -> PyResult<Vec<(String, &'static str, u64, u64)>> {
+        let Some(counts) = self.inner.entities() else {
+            return Err(super::errors::raise(
+                py,
+                "ConfigError",
+                "entities were not counted; use count(..., entities=True)".to_owned(),
+            ));
+        };
+        entity_rows(counts, k, label).py(py)
+    }
+
+    /// The entity alias table as (alias, replacement) pairs (aliases lower-cased).
+    fn entity_aliases(&self) -> Vec<(String, String)> {
+        self.inner
+            .entities()
+            .map(|e| e.aliases().to_vec())
+            .unwrap_or_default()
     }
 
     /// The sum of two results.

@@ -7,6 +7,7 @@ pub use table::{TermTable, TermTableBuilder};
 
 use serde::{Deserialize, Serialize};
 
+use crate::entities::counts::EntityCounts;
 use crate::error::{Error, Result};
 use crate::terms::{CountConfig, Pruning};
 
@@ -32,6 +33,8 @@ pub struct CorpusStats {
     n_tokens: u64,
     /// One table per n-gram order, from `ngram_range.0` to `ngram_range.1`.
     tables: Vec<TermTable>,
+    /// Named-entity counts, when they were asked for.
+    entities: Option<EntityCounts>,
 }
 
 impl CorpusStats {
@@ -50,7 +53,29 @@ impl CorpusStats {
             n_documents,
             n_tokens,
             tables,
+            entities: None,
         }
+    }
+
+    /// The same counts with entity counts of the same documents attached.
+    ///
+    /// # Errors
+    /// The entity counts cover a different number of documents.
+    pub fn with_entities(mut self, entities: EntityCounts) -> Result<Self> {
+        if entities.n_documents() != self.n_documents {
+            return Err(Error::Incompatible(format!(
+                "entity counts cover {} documents, the term counts {}",
+                entities.n_documents(),
+                self.n_documents
+            )));
+        }
+        self.entities = Some(entities);
+        Ok(self)
+    }
+
+    /// The entity counts, if they were counted.
+    pub fn entities(&self) -> Option<&EntityCounts> {
+        self.entities.as_ref()
     }
 
     /// Empty results for `config` (the identity of [`Merge::merge`]).
@@ -164,6 +189,15 @@ impl CorpusStats {
                 "table count does not match ngram_range",
             ));
         }
+        if let Some(e) = &self.entities {
+            e.validate()?;
+            if e.n_documents() != self.n_documents {
+                return Err(Error::decode(
+                    "corpus stats",
+                    "entity counts cover a different number of documents",
+                ));
+            }
+        }
         for t in &self.tables {
             t.validate()?;
             if t.dfs().iter().any(|&d| d > self.n_documents) {
@@ -191,7 +225,17 @@ impl Merge for CorpusStats {
                 self.pruning, other.pruning
             )));
         }
+        let entities = match (&self.entities, &other.entities) {
+            (None, None) => None,
+            (Some(a), Some(b)) => Some(a.merge(b)?),
+            _ => {
+                return Err(Error::Incompatible(
+                    "one result has entity counts and the other does not".to_owned(),
+                ));
+            }
+        };
         Ok(CorpusStats {
+            entities,
             config: self.config.clone(),
             pruning: self.pruning,
             n_documents: self.n_documents + other.n_documents,

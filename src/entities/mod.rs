@@ -1,0 +1,237 @@
+//! Named entities: a learned recognizer for people, places, organisations and other names.
+//!
+//! The recognizer is a greedy left-to-right averaged-perceptron tagger over BILOU tags
+//! ([`model::Model`]), after Ratinov & Roth (2009), "Design Challenges and Misconceptions in Named
+//! Entity Recognition". It uses word-only features, word clusters, a jackknifed training gazetteer,
+//! document-level prediction history and a second stage fed by the first stage's tags. Trained on
+//! CoNLL-2003 English it labels `PER`, `LOC`, `ORG` and `MISC`.
+//!
+//! [`Recognizer`] takes raw text: it splits sentences with [`crate::sentence::SentenceSplitter`],
+//! cuts CoNLL-style tokens ([`tokenize`]) and returns entities as byte spans of the input.
+//!
+//! ```no_run
+//! use newstally::entities::{Label, Recognizer};
+//!
+//! let recognizer = Recognizer::from_bytes(&std::fs::read("ner-conll2003.bin")?)?;
+//! let text = "Peter Blackburn visited Paris.";
+//! let entities = recognizer.predict(text);
+//! assert_eq!(&text[entities[0].start..entities[0].end], "Peter Blackburn");
+//! assert_eq!(entities[1].label, Label::Loc);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Modules: [`conll`] reads CoNLL files and decodes IOB1/IOB2 tags, [`features`] extracts
+//! features, [`clusters`] holds word clusters, [`model`] trains, predicts and serialises, [`eval`]
+//! scores predictions with the CoNLL exact-span measure, [`counts`] tallies entities over a corpus.
+
+// The tagger came from a research prototype written for this project. These pedantic lints would
+// only rename variables or reorder arithmetic in its tight numeric loops; the casts between the
+// u8 tag ids, u32 row ids and usize indices are all bounded by the tag and feature counts.
+// `WordInfo` is a bag of per-word flags (not a state machine), the `Model` Debug output leaves out
+// the multi-megabyte derived caches on purpose, and the float comparisons in tests are against
+// exactly representable 0.0 and 1.0.
+#![allow(
+    clippy::cast_lossless,
+    clippy::default_trait_access,
+    clippy::doc_markdown,
+    clippy::float_cmp,
+    clippy::format_push_string,
+    clippy::missing_fields_in_debug,
+    clippy::struct_excessive_bools,
+    clippy::many_single_char_names,
+    clippy::needless_range_loop,
+    clippy::similar_names,
+    clippy::too_many_lines
+)]
+
+pub mod clusters;
+pub mod conll;
+pub mod counts;
+pub mod eval;
+pub(crate) mod features;
+pub mod gazetteer;
+pub mod model;
+pub mod tokenize;
+
+use std::ops::Range;
+
+pub use conll::{Document, Label, Sentence, Span, read_conll};
+pub use model::{Model, TrainConfig, train, train_cancellable};
+
+use crate::error::Result;
+use crate::parallel::{Cancel, balanced_ranges, pool};
+use crate::sentence::SentenceSplitter;
+
+/// Sentences longer than this many tokens are tagged in windows of this size, so a text without
+/// sentence ends (a table, a run of numbers) costs linear time and memory.
+pub const MAX_WINDOW_TOKENS: usize = 1000;
+
+/// An entity found in a text: a byte span of the input and its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Entity {
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset one past the last character.
+    pub end: usize,
+    /// The entity type.
+    pub label: Label,
+}
+
+/// Anything that finds entities in raw text.
+pub trait EntityRecognizer: Send + Sync {
+    /// The entities of `text`, in text order, not overlapping.
+    fn recognize(&self, text: &str) -> Vec<Entity>;
+}
+
+/// The learned recognizer on raw text: sentence splitting, tokenization and the tagger.
+#[derive(Debug, Clone)]
+pub struct Recognizer {
+    model: Model,
+    splitter: SentenceSplitter,
+}
+
+impl Recognizer {
+    /// Wraps a trained model.
+    pub fn new(model: Model) -> Self {
+        Recognizer {
+            model,
+            splitter: SentenceSplitter::new(),
+        }
+    }
+
+    /// Loads a model from its serialised bytes ([`Model::to_bytes`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::Decode`] for truncated, corrupt or foreign bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(Recognizer::new(Model::from_bytes(bytes)?))
+    }
+
+    /// The model's serialised bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.model.to_bytes()
+    }
+
+    /// The tagger.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The token spans of `text`, grouped in tagging windows (sentences, cut at
+    /// [`MAX_WINDOW_TOKENS`]).
+    pub fn windows(&self, text: &str) -> Vec<Vec<Range<usize>>> {
+        let mut out = Vec::new();
+        self.splitter.for_each_sentence(text, |sentence| {
+            let mut cur: Vec<Range<usize>> = Vec::new();
+            for t in tokenize::tokenize(text, sentence) {
+                cur.push(t);
+                if cur.len() == MAX_WINDOW_TOKENS {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            if !cur.is_empty() {
+                out.push(cur);
+            }
+        });
+        out
+    }
+
+    /// The number of tokens the tagger sees in `text`.
+    pub fn count_tokens(&self, text: &str) -> usize {
+        let mut n = 0;
+        self.splitter.for_each_sentence(text, |sentence| {
+            n += tokenize::tokenize(text, sentence).count();
+        });
+        n
+    }
+
+    /// The entities of one text (one document: the tagger uses document-wide context).
+    pub fn predict(&self, text: &str) -> Vec<Entity> {
+        let windows = self.windows(text);
+        let sentences: Vec<Vec<&str>> = windows
+            .iter()
+            .map(|w| w.iter().map(|r| &text[r.clone()]).collect())
+            .collect();
+        let spans = self.model.predict_document(&sentences);
+        let mut out = Vec::new();
+        for (w, sp) in windows.iter().zip(spans) {
+            for (a, b, label) in sp {
+                out.push(Entity {
+                    start: w[a].start,
+                    end: w[b - 1].end,
+                    label,
+                });
+            }
+        }
+        out
+    }
+
+    /// The entities of many texts, on `threads` threads. The output does not depend on the
+    /// thread count.
+    ///
+    /// # Errors
+    /// [`crate::Error::Interrupted`] when `cancel` is set, or a thread pool that cannot start.
+    pub fn predict_batch(
+        &self,
+        texts: &[String],
+        threads: usize,
+        cancel: &Cancel,
+    ) -> Result<Vec<Vec<Entity>>> {
+        map_batch(texts, threads, cancel, |t| self.predict(t))
+    }
+
+    /// IOB2 tags for pre-tokenized sentences of one document.
+    pub fn tag(&self, sentences: &[Vec<&str>]) -> Vec<Vec<&'static str>> {
+        self.model
+            .predict_document(sentences)
+            .iter()
+            .zip(sentences)
+            .map(|(spans, s)| {
+                conll::encode_iob2(spans, s.len())
+                    .into_iter()
+                    .map(conll::Tag::as_str)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// `f` applied to every text, on `threads` threads, in order. Texts are split into chunks of
+/// similar byte size; the output does not depend on the thread count.
+///
+/// # Errors
+/// [`crate::Error::Interrupted`] when `cancel` is set (checked between texts), or a thread pool that
+/// cannot start.
+pub fn map_batch<T, F>(texts: &[String], threads: usize, cancel: &Cancel, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(&str) -> T + Sync,
+{
+    use rayon::prelude::*;
+    let lens: Vec<usize> = texts.iter().map(String::len).collect();
+    let ranges = balanced_ranges(&lens, threads * 4);
+    let one = |r: &Range<usize>| -> Result<Vec<T>> {
+        let mut part = Vec::with_capacity(r.len());
+        for t in &texts[r.clone()] {
+            cancel.check()?;
+            part.push(f(t));
+        }
+        Ok(part)
+    };
+    // One thread runs on the caller's thread: rayon's global pool is never used.
+    let parts: Vec<Vec<T>> = if threads <= 1 {
+        ranges.iter().map(one).collect::<Result<_>>()?
+    } else {
+        pool(threads)?.install(|| ranges.par_iter().map(one).collect::<Result<_>>())?
+    };
+    Ok(parts.into_iter().flatten().collect())
+}
+
+impl EntityRecognizer for Recognizer {
+    fn recognize(&self, text: &str) -> Vec<Entity> {
+        self.predict(text)
+    }
+}
+
+#[cfg(test)]
+mod tests;
