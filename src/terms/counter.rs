@@ -417,11 +417,20 @@ impl Counter {
     }
 
     /// Sorts features by packed key (all orders at once when packable).
-    fn sort_packed(&self, features: Vec<Feature>, rank: &[u32], bits: u32) -> Vec<Feature> {
-        let mut keyed: Vec<(u64, Feature)> = features
-            .into_iter()
-            .map(|f| (self.packed_key(f, rank, bits), f))
-            .collect();
+    fn sort_packed(
+        &self,
+        features: Vec<Feature>,
+        rank: &[u32],
+        bits: u32,
+        pool: &ThreadPool,
+    ) -> Vec<Feature> {
+        // Packing reads each n-gram's words at random: worth spreading over the threads.
+        let mut keyed: Vec<(u64, Feature)> = pool.install(|| {
+            features
+                .into_par_iter()
+                .map(|f| (self.packed_key(f, rank, bits), f))
+                .collect()
+        });
         radix_sort_by_key(&mut keyed);
         let mut sorted: Vec<Feature> = keyed.into_iter().map(|k| k.1).collect();
         // The collect reuses the keyed buffer, twice the size needed; give the rest back before the
@@ -437,11 +446,11 @@ impl Counter {
         let mut out = Vec::new();
         if let Some(bits) = self.pack_bits() {
             if lo == 1 {
-                out.push(self.sort_packed(self.table_features(NONE), &rank, bits));
+                out.push(self.sort_packed(self.table_features(NONE), &rank, bits, pool));
             }
             #[allow(clippy::cast_possible_truncation)]
             for t in 0..(lo.max(2)..=hi).count() as u32 {
-                out.push(self.sort_packed(self.table_features(t), &rank, bits));
+                out.push(self.sort_packed(self.table_features(t), &rank, bits, pool));
             }
             return (out, rank);
         }
@@ -555,8 +564,8 @@ impl Counter {
             for t in 0..(lo.max(2)..=hi).count() as u32 {
                 all.extend(self.table_features(t));
             }
-            let refs = self.sort_packed(all, &rank, bits);
-            let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
+            let refs = self.sort_packed(all, &rank, bits, &pool);
+            let (count, df) = pool.install(|| refs.par_iter().map(|&f| self.count_of(f)).unzip());
             return Ok(Features { refs, count, df });
         }
         let (mut orders, rank) = self.sorted_orders(&pool);
