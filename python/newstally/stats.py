@@ -212,10 +212,12 @@ class CorpusStats:
         p = self.pruning
         return CorpusStats(
             self._inner.with_pruning(
-                min_count=p["min_count"] if min_count is None else min_count,
-                min_df=p["min_df"] if min_df is None else min_df,
-                max_df=p["max_df"] if max_df is None else max_df,
-                max_features=p["max_features"] if max_features == -1 else max_features,
+                {
+                    "min_count": p["min_count"] if min_count is None else min_count,
+                    "min_df": p["min_df"] if min_df is None else min_df,
+                    "max_df": p["max_df"] if max_df is None else max_df,
+                    "max_features": p["max_features"] if max_features == -1 else max_features,
+                }
             )
         )
 
@@ -363,7 +365,8 @@ def count(
     )
     counter = _core.Counter(config, n_threads=n_threads)
     # Validate pruning before reading any input, so a typo fails fast.
-    _core.check_pruning(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    pruning = {"min_count": min_count, "min_df": min_df, "max_df": max_df, "max_features": max_features}
+    _core.check_pruning(pruning)
     entity_counter = None
     if entities:
         from .entities import Recognizer
@@ -383,7 +386,7 @@ def count(
         counter.update(batch)
         if entity_counter is not None:
             entity_counter.update(recognizer._core, batch, n_threads=n_threads)
-    inner = counter.finish(min_count=min_count, min_df=min_df, max_df=max_df, max_features=max_features)
+    inner = counter.finish(pruning)
     if entity_counter is not None:
         inner = inner.with_entities(entity_counter)
     return CorpusStats(inner)

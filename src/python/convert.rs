@@ -124,14 +124,17 @@ fn doc_freq(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<DocFre
     )))
 }
 
-/// A [`Pruning`] from keyword values.
-pub fn pruning(
-    py: Python<'_>,
-    min_count: i64,
-    min_df: &Bound<'_, PyAny>,
-    max_df: &Bound<'_, PyAny>,
-    max_features: Option<i64>,
-) -> PyResult<Pruning> {
+/// A [`Pruning`] from the dict `{"min_count", "min_df", "max_df", "max_features"}` the Python layer
+/// passes (see `newstally/stats.py`).
+pub fn pruning(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<Pruning> {
+    let min_count: i64 = item(d, "min_count")?;
+    let max_features: Option<i64> = item(d, "max_features")?;
+    let get = |key: &str| {
+        d.get_item(key)?
+            .ok_or_else(|| PyTypeError::new_err(format!("config option {key} is missing")))
+    };
+    let (min_df, max_df) = (get("min_df")?, get("max_df")?);
+    let (min_df, max_df) = (&min_df, &max_df);
     let min_count = u64::try_from(min_count).map_err(|_| {
         raise(
             py,

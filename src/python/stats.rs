@@ -66,17 +66,9 @@ impl PyCorpusStats {
         Ok(d)
     }
 
-    /// The same counts read through other pruning settings.
-    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
-    fn with_pruning(
-        &self,
-        py: Python<'_>,
-        min_count: i64,
-        min_df: &Bound<'_, PyAny>,
-        max_df: &Bound<'_, PyAny>,
-        max_features: Option<i64>,
-    ) -> PyResult<Self> {
-        let p = pruning(py, min_count, min_df, max_df, max_features)?;
+    /// The same counts read through other pruning settings (a dict, see `convert::pruning`).
+    fn with_pruning(&self, py: Python<'_>, pruning_options: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let p = pruning(py, pruning_options)?;
         Ok(PyCorpusStats {
             inner: self.inner.clone().with_pruning(p),
         })
@@ -173,15 +165,8 @@ impl PyCorpusStats {
     }
 }
 
-/// Raises if the pruning options are invalid.
+/// Raises if the pruning options (a dict) are invalid.
 #[pyfunction]
-#[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
-pub fn check_pruning(
-    py: Python<'_>,
-    min_count: i64,
-    min_df: &Bound<'_, PyAny>,
-    max_df: &Bound<'_, PyAny>,
-    max_features: Option<i64>,
-) -> PyResult<()> {
-    pruning(py, min_count, min_df, max_df, max_features).map(|_| ())
+pub fn check_pruning(py: Python<'_>, pruning_options: &Bound<'_, PyDict>) -> PyResult<()> {
+    pruning(py, pruning_options).map(|_| ())
 }

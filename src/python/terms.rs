@@ -71,33 +71,13 @@ impl PyCounter {
         self.inner.n_tokens()
     }
 
-    /// Results so far, read through the given pruning.
-    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
-    fn stats(
-        &self,
-        py: Python<'_>,
-        min_count: i64,
-        min_df: &Bound<'_, PyAny>,
-        max_df: &Bound<'_, PyAny>,
-        max_features: Option<i64>,
-    ) -> PyResult<PyCorpusStats> {
-        let p = pruning(py, min_count, min_df, max_df, max_features)?;
-        let inner = &self.inner;
-        let stats = detached(py, |_| inner.stats(p))?;
-        Ok(PyCorpusStats { inner: stats })
-    }
-
     /// The results, ending the counter (it is empty afterwards): uses less memory than `stats`.
-    #[pyo3(signature = (*, min_count, min_df, max_df, max_features))]
     fn finish(
         &mut self,
         py: Python<'_>,
-        min_count: i64,
-        min_df: &Bound<'_, PyAny>,
-        max_df: &Bound<'_, PyAny>,
-        max_features: Option<i64>,
+        pruning_options: &Bound<'_, PyDict>,
     ) -> PyResult<PyCorpusStats> {
-        let p = pruning(py, min_count, min_df, max_df, max_features)?;
+        let p = pruning(py, pruning_options)?;
         let empty = Counter::new(self.inner.config().clone(), Some(1), false).py(py)?;
         let counter = std::mem::replace(&mut self.inner, empty);
         self.features = None;
