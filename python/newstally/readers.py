@@ -186,7 +186,7 @@ def _raw(src: Any) -> tuple[IO[bytes], bool]:
     if hasattr(src, "read"):
         return src, False
     if isinstance(src, (str, os.PathLike)):
-        return open(src, "rb"), True  # noqa: SIM115 - closed by _opened
+        return open(src, "rb"), True
     return src.open("rb"), True  # an importlib.resources Traversable
 
 
@@ -215,7 +215,7 @@ class _opened:
                     raise ImportError(f"{_name(self.src)} is zstd-compressed: reading it needs the zstandard "
                                       "package (pip install 'newstally[zstd]')") from None
                 reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True, closefd=False)
-                stream = io.BufferedReader(reader)  # type: ignore[arg-type]
+                stream = io.BufferedReader(reader)
         except BaseException:
             self.__exit__()
             raise
@@ -451,7 +451,7 @@ def read_frame(data: Any, text_column: str | None = None, *, meta_columns: list[
         source = str(getattr(data, "name", None) or f"<{type(data).__name__}>")
 
     def records(corpus: Corpus) -> Iterator[Document]:
-        metas = zip(*columns) if columns else iter(tuple, None)  # or endless empty tuples
+        metas: Iterator[tuple[Any, ...]] = zip(*columns) if columns else iter(tuple, None)  # or endless ()
         for row, (text, values) in enumerate(zip(texts, metas), 1):
             if not isinstance(text, str):
                 corpus._bad(source, _Skip(f"{source}: row {row}", row, f"{text!r} ({type(text).__name__}), not a str"))
@@ -494,8 +494,10 @@ def read_parquet(paths: Any, *, text_column: str = "text", meta_columns: list[st
     return Corpus(records, on_error)
 
 
-_BY_EXTENSION = {".jsonl": read_jsonl, ".ndjson": read_jsonl, ".json": read_jsonl, ".csv": read_csv,
-                 ".tsv": read_csv, ".txt": read_text, ".parquet": read_parquet}
+_BY_EXTENSION: dict[str, Callable[..., Corpus]] = {
+    ".jsonl": read_jsonl, ".ndjson": read_jsonl, ".json": read_jsonl, ".csv": read_csv, ".tsv": read_csv,
+    ".txt": read_text, ".parquet": read_parquet,
+}
 
 
 def read(paths: Any, **kw: Any) -> Corpus:
