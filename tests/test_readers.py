@@ -278,6 +278,19 @@ def test_stdin_and_file_objects(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(newstally.read_text(raw).texts()) == ["one", "two"] and not raw.closed
 
 
+def test_package_resources_and_zip_traversables(tmp_path: Path) -> None:
+    import zipfile
+    from importlib.resources import files
+
+    sample = files("newstally") / "data" / "sample.jsonl"
+    assert newstally.read_jsonl(sample).n_documents == 0 and len(list(newstally.read_jsonl(sample))) == 30
+    with zipfile.ZipFile(tmp_path / "corpus.zip", "w") as z:
+        z.writestr("news.jsonl", gzip.compress(jsonl(RECORDS)))
+    inside = zipfile.Path(tmp_path / "corpus.zip", "news.jsonl")  # a Traversable that is not a path
+    docs = list(newstally.read_jsonl(inside))
+    assert [d.text for d in docs] == [r["text"] for r in RECORDS] and docs[0].source.endswith("news.jsonl")
+
+
 # --- pandas, Parquet ----------------------------------------------------------------------------------------
 def test_frame_and_series() -> None:
     pd = pytest.importorskip("pandas")

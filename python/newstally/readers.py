@@ -117,7 +117,8 @@ def _expand(paths: Any, recursive: bool = False) -> list[Any]:
 
     ``-`` is stdin; binary file objects and package resources pass through unchanged.
     """
-    items = [paths] if isinstance(paths, (str, os.PathLike)) or hasattr(paths, "read") else list(paths)
+    single = isinstance(paths, (str, os.PathLike)) or hasattr(paths, "read") or hasattr(paths, "open")
+    items = [paths] if single else list(paths)
     out: list[Any] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
