@@ -149,9 +149,35 @@ def test_gzip_error_lines_and_csv(tmp_path: Path) -> None:
     assert list(newstally.read_csv(path).texts()) == ["hello, world"]
 
 
+@pytest.mark.parametrize("cut", [-5, -30])
+def test_truncated_gzip_names_the_line(tmp_path: Path, cut: int) -> None:
+    data = gzip.compress(jsonl(RECORDS) * 3)
+    path = write(tmp_path / "cut.jsonl.gz", data[:cut])
+    corpus = newstally.read_jsonl(path)
+    with pytest.raises(ReadError, match=r"cut\.jsonl\.gz:\d+: truncated or corrupt compressed data"):
+        for _ in corpus:
+            pass
+    corrupt = write(tmp_path / "bad.jsonl.gz", data[:10] + b"\xff" * 40)
+    with pytest.raises(ReadError, match=r"bad\.jsonl\.gz:1: truncated or corrupt compressed data"):
+        list(newstally.read_jsonl(corrupt))
+
+
+def test_zstd_truncated(tmp_path: Path) -> None:
+    path = write(tmp_path / "cut.jsonl.zst", zstd_compress(jsonl(RECORDS) * 3)[:-6])
+    with pytest.raises(ReadError, match=r"cut\.jsonl\.zst:\d+: truncated or corrupt compressed data"):
+        list(newstally.read_jsonl(path))
+
+
 def test_zstd(tmp_path: Path) -> None:
     path = write(tmp_path / "news.jsonl.zst", zstd_compress(jsonl(RECORDS)))
     assert list(newstally.read_jsonl(path).texts()) == [r["text"] for r in RECORDS]
+    # Several frames one after another (as `cat a.zst b.zst` makes) read as one stream.
+    path = write(tmp_path / "two.jsonl.zst", zstd_compress(jsonl(RECORDS[:2])) + zstd_compress(jsonl(RECORDS[2:])))
+    assert [d.line for d in newstally.read_jsonl(path)] == [1, 2, 3]
+    big = b"".join(b'{"text": "doc %d"}\n' % i for i in range(100_000))  # many 16 KiB chunks
+    path = write(tmp_path / "big.jsonl.zst", zstd_compress(big) + zstd_compress(big))
+    assert next(iter(newstally.read_jsonl(path))).text == "doc 0"
+    assert sum(1 for _ in newstally.read_jsonl(path)) == 200_000
 
 
 def test_zstd_missing_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,12 +278,16 @@ def test_unreadable_file_is_os_error_with_path(tmp_path: Path) -> None:
 
 
 # --- streaming ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("compress", [False, True])
-def test_first_document_without_reading_the_rest(tmp_path: Path, compress: bool) -> None:
+@pytest.mark.parametrize("compress", ["plain", "gzip", "zstd"])
+def test_first_document_without_reading_the_rest(tmp_path: Path, compress: str) -> None:
+    # Random hex so that compression keeps the file large; the first two lines are known.
     line = json.dumps({"text": "word " * 200}).encode() + b"\n"
-    data = line * (50_000_000 // len(line))
-    path = write(tmp_path / "big.jsonl", gzip.compress(data, compresslevel=1) if compress else data)
-    assert path.stat().st_size > (100_000 if compress else 50_000_000 - len(line))
+    noise = os.urandom(25_000_000).hex().encode()
+    data = line * 2 + b"".join(b'{"text": "%s"}\n' % noise[i : i + 1000] for i in range(0, len(noise), 1000))
+    packed = {"plain": lambda: data, "gzip": lambda: gzip.compress(data, compresslevel=1),
+              "zstd": lambda: zstd_compress(data)}[compress]()
+    path = write(tmp_path / "big.jsonl", packed)
+    assert path.stat().st_size > (50_000_000 if compress == "plain" else 20_000_000)
     with open(path, "rb") as f:
         corpus = newstally.read_jsonl(f)  # a file object: its position shows how much was read
         first = list(itertools.islice(corpus, 2))
