@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -183,6 +184,56 @@ def test_invalid_utf8(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     path.write_bytes("ok\nZ\u00fcrich\n".encode("latin-1"))
     code, _, err = run(capsys, "count", str(path))
     assert code == 1 and f"{path}:2: not valid UTF-8" in err
+
+
+def terms(out: str) -> dict[str, int]:
+    return {r["term"]: r["count"] for r in json.loads(out)["tables"]["1"]}
+
+
+def test_csv_tsv_gzip_and_format_in(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    csv_path = write(tmp_path / "a.csv", 'id,body\n1,"Berlin, Lagos"\n')
+    tsv_path = tmp_path / "b.tsv.gz"
+    tsv_path.write_bytes(gzip.compress("id\tbody\n2\tLagos, again\n".encode()))
+    code, out, err = run(capsys, "count", csv_path, str(tsv_path), "--text-field", "body", "--format", "json")
+    assert code == 0 and terms(out) == {"lagos": 2, "berlin": 1}, err
+    assert "2 documents" in err
+    # The same comma file read as JSON Lines fails on its first line; forced to csv it counts.
+    code, _, err = run(capsys, "count", csv_path, "--format-in", "jsonl")
+    assert code == 1 and err.startswith(f"newstally: {csv_path}:1: invalid JSON")
+    data = write(tmp_path / "a.data", "text\tid\nSão Paulo\t1\n")
+    code, out, _ = run(capsys, "count", data, "--format-in", "tsv", "--format", "json", "--stop-words", "none")
+    assert code == 0 and terms(out) == {"são": 1, "paulo": 1}
+
+
+def test_directory_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "b.jsonl", '{"text": "Lagos"}\n')
+    write(tmp_path / "a.jsonl", '{"text": "Berlin"}\n')
+    code, out, err = run(capsys, "count", str(tmp_path), "--format", "json")
+    assert code == 0 and terms(out) == {"berlin": 1, "lagos": 1} and "2 documents" in err
+
+
+def test_lenient_reports_skips(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    lines = ['{"text": "Berlin"}', "{oops", '{"title": "x"}', "[1]", '{"text": 5}', '{"text": "Lagos"}']
+    path = write(tmp_path / "bad.jsonl", "\n".join(lines) + "\n")
+    code, _, err = run(capsys, "count", path)
+    assert code == 1 and err.startswith(f"newstally: {path}:2: invalid JSON")
+    code, out, err = run(capsys, "count", path, "--lenient", "--format", "json")
+    assert code == 0 and terms(out) == {"berlin": 1, "lagos": 1}
+    first, summary = err.splitlines()
+    assert first == (f"newstally: skipped 4 bad records: {path}:2: invalid JSON (Expecting property name "
+                     f'enclosed in double quotes at column 2); {path}:3: no "text" field; {path}:4: expected a '
+                     "JSON object, got an array; and 1 more")
+    assert "2 documents" in summary
+
+
+def test_errors_replace(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Zürich\nGenève\n".encode("latin-1"))
+    code, out, err = run(capsys, "count", str(path), "--errors", "replace", "--format", "json")
+    assert code == 0 and terms(out) == {"z": 1, "rich": 1, "gen": 1, "ve": 1}
+    assert err.splitlines()[0] == "newstally: replaced 2 undecodable byte sequences with U+FFFD"
+    code, _, err = run(capsys, "count", str(path), "--lenient")
+    assert code == 0 and err.startswith(f"newstally: skipped 2 bad records: {path}:1: not valid UTF-8 (byte 2 ")
 
 
 def test_missing_file_and_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -7,7 +7,14 @@ import importlib
 
 import pytest
 
-MODULES = ["newstally", "newstally.entities", "newstally.stats", "newstally.tokenize", "newstally.vectorizers"]
+MODULES = [
+    "newstally",
+    "newstally.entities",
+    "newstally.readers",
+    "newstally.stats",
+    "newstally.tokenize",
+    "newstally.vectorizers",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

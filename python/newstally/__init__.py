@@ -13,6 +13,16 @@ from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
 from .entities import Entity, Gazetteer, GazetteerMatch, Recognizer, train_recognizer
 from .exceptions import NewstallyError
+from .readers import (
+    Corpus,
+    Document,
+    read,
+    read_csv,
+    read_frame,
+    read_jsonl,
+    read_parquet,
+    read_text,
+)
 from .stats import CorpusStats, EntityTable, TermTable, count, load
 from .tokenize import tokenize
 from .vectorizers import CountVectorizer, TfidfVectorizer
@@ -33,6 +43,14 @@ __all__ = [
     "CountVectorizer",
     "TfidfVectorizer",
     "ENGLISH_STOP_WORDS",
+    "read",
+    "read_csv",
+    "read_frame",
+    "read_jsonl",
+    "read_parquet",
+    "read_text",
+    "Corpus",
+    "Document",
     "NewstallyError",
     "exceptions",
 ]

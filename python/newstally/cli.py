@@ -14,9 +14,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
 from importlib.resources import files
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import newstally
 
@@ -25,71 +24,41 @@ from .exceptions import NewstallyError
 if TYPE_CHECKING:  # only for annotations: the module moved between Python versions
     from importlib.resources.abc import Traversable
 
-_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
-               bool: "a boolean", type(None): "null"}
-
 
 class CliError(Exception):
     """A user error: printed as one line on stderr, exit status 1."""
 
 
-class _Corpus:
-    """The documents of the inputs, read one line at a time, tallying their UTF-8 bytes.
-
-    ``.txt`` files hold one document per line; anything else (and ``-``) is JSON Lines. Blank lines
-    are skipped. Lines are read as bytes and decoded one by one so that errors name the exact line.
-    """
-
-    def __init__(self, sources: list[str | Traversable], field: str) -> None:
-        self.sources = sources
-        self.field = field
-        self.text_bytes = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for src in self.sources:
-            name = "<stdin>" if src == "-" else str(src)
-            as_text = isinstance(src, str) and src.lower().endswith(".txt")
-            with _open(src) as f:
-                for lineno, raw in enumerate(f, 1):
-                    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):  # UTF-8 BOM from Windows tools
-                        raw = raw[3:]
-                    if not raw.strip():
-                        continue
-                    try:
-                        line = raw.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        raise CliError(f"{name}:{lineno}: not valid UTF-8 (byte {e.start + 1})") from None
-                    text = line.rstrip("\r\n") if as_text else _json_text(line, self.field, f"{name}:{lineno}")
-                    # isascii() is O(1) in CPython, so the common case skips re-encoding the text.
-                    self.text_bytes += len(text) if text.isascii() else len(text.encode("utf-8"))
-                    yield text
+def _reader(src: str | Traversable, args: argparse.Namespace) -> newstally.Corpus:
+    """The reader of one input: by ``--format-in``, or for ``auto`` by its extension (``.gz``/``.zst``
+    ignored): ``.txt`` one document per line, ``.csv``, ``.tsv``, anything else (and ``-``) JSON Lines."""
+    fmt = args.format_in
+    if fmt == "auto":
+        name = str(src).lower()
+        for ext in (".gz", ".zst", ".zstd"):
+            name = name.removesuffix(ext)
+        fmt = next((f for f in ("txt", "csv", "tsv") if name.endswith(f".{f}")), "jsonl")
+    on_error = "skip" if args.lenient else "raise"
+    if fmt == "txt":
+        return newstally.read_text(src, errors=args.errors, on_error=on_error)
+    if fmt in ("csv", "tsv"):
+        return newstally.read_csv(src, text_column=args.text_field, delimiter="\t" if fmt == "tsv" else ",",
+                                  errors=args.errors, on_error=on_error)
+    return newstally.read_jsonl(src, text_field=args.text_field, errors=args.errors, on_error=on_error)
 
 
-def _open(src: str | Traversable) -> contextlib.AbstractContextManager[IO[bytes]]:
-    """A binary reader of ``src``: a path, ``-`` for stdin, or a bundled resource."""
-    if src == "-":  # not closed afterwards: stdin belongs to the caller
-        return contextlib.nullcontext(sys.stdin.buffer)
-    try:
-        return open(src, "rb") if isinstance(src, str) else src.open("rb")
-    except OSError as e:
-        raise CliError(f"{src}: {e.strerror or e}") from None
-
-
-def _json_text(line: str, field: str, where: str) -> str:
-    """The ``field`` of one JSON Lines record, or a :class:`CliError` naming ``where``."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as e:
-        # e.msg, not str(e): its "line 1" would contradict the file line number in `where`.
-        raise CliError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
-    if not isinstance(record, dict):
-        raise CliError(f"{where}: expected a JSON object, got {_JSON_TYPES[type(record)]}")
-    if field not in record:
-        raise CliError(f'{where}: no "{field}" field')
-    text = record[field]
-    if not isinstance(text, str):
-        raise CliError(f'{where}: "{field}" field is {_JSON_TYPES[type(text)]}, not a string')
-    return text
+def _report(corpora: list[newstally.Corpus]) -> None:
+    """One stderr line for skipped records (with the first few places) and one for replaced bytes."""
+    skipped = [s for c in corpora for s in c.skipped]
+    if skipped:
+        shown = "; ".join(f"{src}:{line}: {reason}" for src, line, reason in skipped[:3])
+        more = f"; and {len(skipped) - 3:,} more" if len(skipped) > 3 else ""
+        print(f"newstally: skipped {len(skipped):,} bad record{'s' * (len(skipped) != 1)}: {shown}{more}",
+              file=sys.stderr)
+    replaced = sum(c.replaced for c in corpora)
+    if replaced:
+        print(f"newstally: replaced {replaced:,} undecodable byte sequence{'s' * (replaced != 1)} with U+FFFD",
+              file=sys.stderr)
 
 
 def _stop_words(value: str) -> str | list[str] | None:
@@ -128,9 +97,16 @@ def _input_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("input")
     g.add_argument("files", nargs="*", metavar="FILE",
-                   help="JSON Lines (.jsonl, .ndjson, or - for stdin) or .txt with one document per line")
+                   help="JSON Lines (.jsonl, .ndjson, or - for stdin), .csv, .tsv or .txt with one document per "
+                        "line; gzip or zstd compressed; a directory or a glob pattern")
     g.add_argument("--sample", action="store_true", help="also read the bundled sample of 30 news articles")
-    g.add_argument("--text-field", default="text", metavar="NAME", help="JSON field with the text (default: text)")
+    g.add_argument("--format-in", choices=("auto", "jsonl", "csv", "tsv", "txt"), default="auto",
+                   help="input format (default auto: by extension, else JSON Lines)")
+    g.add_argument("--text-field", default="text", metavar="NAME",
+                   help="JSON field or CSV column with the text (default: text)")
+    g.add_argument("--lenient", action="store_true", help="skip bad records and report them on stderr")
+    g.add_argument("--errors", choices=("strict", "replace"), default="strict",
+                   help="invalid UTF-8: an error (default), or replace it with U+FFFD and report how many")
     return p
 
 
@@ -165,14 +141,11 @@ def _cmd_count(args: argparse.Namespace) -> int:
     if args.ngram_range and args.ngram_range[0] > args.ngram_range[1]:
         parser.error(f"--ngram-range: MIN ({args.ngram_range[0]}) is greater than MAX ({args.ngram_range[1]})")
     lo, hi = (args.ngrams, args.ngrams) if args.ngrams else tuple(args.ngram_range or (1, 1))
-    # Fail on a missing file before spending time counting the ones before it.
-    for src in sources:
-        if isinstance(src, str) and src != "-" and not os.path.exists(src):
-            raise CliError(f"{src}: no such file")
-
-    corpus = _Corpus(sources, args.text_field)
+    # Readers expand their paths when made: a missing file fails before time is spent on the others.
+    corpora = [_reader(src, args) for src in sources]
     start = time.perf_counter()
-    stats = newstally.count(corpus, ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
+    texts = (text for corpus in corpora for text in corpus.texts())
+    stats = newstally.count(texts, ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
                             tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads)
     seconds = time.perf_counter() - start
     if args.save:  # before printing, so a closed pipe cannot lose it
@@ -184,7 +157,8 @@ def _cmd_count(args: argparse.Namespace) -> int:
     sys.stdout.write(_render(args.format, stats, tables, totals))
     sys.stdout.flush()  # inside main's try, so a broken pipe surfaces here, not at exit
 
-    mb = corpus.text_bytes / 1e6
+    _report(corpora)
+    mb = sum(c.text_bytes for c in corpora) / 1e6
     print(f"newstally: {stats.n_documents:,} documents, {stats.n_tokens:,} tokens, {mb:.2f} MB in "
           f"{seconds:.2f} s ({mb / max(seconds, 1e-9):.1f} MB/s)", file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ __all__ = [
     "CapacityError",
     "NotFittedError",
     "ParseError",
+    "ReadError",
 ]
 
 
@@ -58,3 +59,7 @@ class NotFittedError(NewstallyError, ValueError, AttributeError):
 
 class ParseError(NewstallyError, ValueError):
     """A line of a CoNLL training or evaluation file is malformed; the message gives ``file:line``."""
+
+
+class ReadError(NewstallyError, ValueError):
+    """A corpus file cannot be read: the message starts with ``FILE:LINE: `` (or ``FILE: row N: ``)."""
