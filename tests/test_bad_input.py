@@ -10,13 +10,21 @@ from newstally.exceptions import DocumentError, DocumentTypeError
 from conftest import DOCS
 
 
-@pytest.mark.parametrize("bad", [None, 42, b"bytes", ["list"], 3.5])
+@pytest.mark.parametrize("bad", [42, b"bytes", ["list"], 3.5])
 def test_non_str_document_names_its_index(bad):
     docs = DOCS[:3] + [bad] + DOCS[3:]
     with pytest.raises(TypeError, match=r"document 3 is \w+, not str"):
         newstally.count(docs)
     with pytest.raises(DocumentTypeError, match="document 3"):
         newstally.CountVectorizer().fit(docs)
+
+
+def test_missing_values_are_named_as_such():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(DocumentTypeError, match=r"document 1 is a missing value \((nan|None)\)"):
+        newstally.count(pd.Series(["a b", None, "c d"]))
+    with pytest.raises(DocumentTypeError, match=r"document 0 is a missing value \(None\)"):
+        newstally.count([None])
 
 
 def test_index_counts_across_batches_and_generators():

@@ -168,6 +168,15 @@ pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<V
     for (i, d) in docs.iter().enumerate() {
         let index = first + i as u64;
         let s = d.cast::<PyString>().map_err(|_| {
+            // pandas stores a missing text as NaN (or None): say so rather than "float".
+            let missing = d.is_none() || d.extract::<f64>().is_ok_and(f64::is_nan);
+            if missing {
+                return raise(
+                    py,
+                    "DocumentTypeError",
+                    format!("document {index} is a missing value ({}), not str; drop or fill missing texts first", d.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())),
+                );
+            }
             let ty = d
                 .get_type()
                 .name()
