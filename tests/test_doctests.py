@@ -8,6 +8,7 @@ import importlib
 import pytest
 
 MODULES = [
+    "newstally.grouped",
     "newstally",
     "newstally.entities",
     "newstally.readers",

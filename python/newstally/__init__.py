@@ -13,6 +13,7 @@ from ._config import ENGLISH_STOP_WORDS
 from ._core import __version__
 from .entities import Entity, Gazetteer, GazetteerMatch, Recognizer, train_recognizer
 from .exceptions import NewstallyError
+from .grouped import GroupedStats
 from .readers import (
     Corpus,
     Document,
@@ -33,6 +34,7 @@ __all__ = [
     "load",
     "tokenize",
     "CorpusStats",
+    "GroupedStats",
     "Entity",
     "EntityTable",
     "Gazetteer",

@@ -9,7 +9,7 @@ from typing import Any
 from . import _core
 from ._config import count_config
 from ._input import batches
-from .exceptions import ConfigError
+from .exceptions import ConfigError, DocumentError, DocumentTypeError
 
 __all__ = ["CorpusStats", "EntityTable", "TermTable", "count", "load"]
 
@@ -274,11 +274,16 @@ class CorpusStats:
         return f"<CorpusStats: {self.n_documents} documents, {self.n_tokens} tokens, {rng}-grams>"
 
 
-def load(path: str | os.PathLike[str]) -> CorpusStats:
-    """Read results written by :meth:`CorpusStats.save`."""
+def load(path: str | os.PathLike[str]) -> Any:
+    """Read results written by :meth:`CorpusStats.save` (or :meth:`GroupedStats.save
+    <newstally.grouped.GroupedStats.save>`)."""
     with open(path, "rb") as f:
         data = f.read()
     try:
+        if data.startswith(b"NTGROUPD"):
+            from .grouped import GroupedStats
+
+            return GroupedStats.from_bytes(data)
         return CorpusStats.from_bytes(data)
     except ValueError as e:
         raise type(e)(f"{os.fspath(path)}: {e}") from None
@@ -304,10 +309,14 @@ def count(
     max_features: int | None = None,
     n_threads: int | None = None,
     batch_size: int | None = None,
+    by: Any = None,
+    bucket: str | None = None,
+    text_field: str = "text",
+    on_bad_group: str = "raise",
     entities: bool = False,
     recognizer: Any = None,
     entity_aliases: Any = None,
-) -> CorpusStats:
+) -> Any:
     """Count terms and word n-grams over ``texts``, in parallel.
 
     Parameters
@@ -335,6 +344,13 @@ def count(
         ``max_features`` keeps the most frequent rows of each table.
     n_threads
         Threads to use (default: ``NEWSTALLY_NUM_THREADS`` or all cores). Results do not depend on it.
+    by, bucket, text_field, on_bad_group
+        Group the counts (returns a :class:`~newstally.grouped.GroupedStats`): ``by`` is a field name
+        (of dict records, of reader Documents' meta, or a DataFrame column; the text is in
+        ``text_field``) or a sequence of group values aligned with ``texts``. ``bucket`` ("day",
+        "week", "month", "year") parses the values as ISO 8601 or RFC 2822 dates and groups by that
+        period. A missing or unparseable value is an error naming the document, or with
+        ``on_bad_group="skip"`` a skip listed in ``GroupedStats.skipped``.
     entities
         Also count named entities (:attr:`CorpusStats.entities`), found with ``recognizer`` (default:
         the shipped :class:`newstally.Recognizer`). ``entity_aliases`` maps a mention to the name it
@@ -363,11 +379,10 @@ def count(
         min_length=min_length,
         special_tokens=special_tokens,
     )
-    counter = _core.Counter(config, n_threads=n_threads)
     # Validate pruning before reading any input, so a typo fails fast.
     pruning = {"min_count": min_count, "min_df": min_df, "max_df": max_df, "max_features": max_features}
     _core.check_pruning(pruning)
-    entity_counter = None
+    aliases: Any = []
     if entities:
         from .entities import Recognizer
 
@@ -379,14 +394,83 @@ def count(
         for a, b in aliases.items():
             if not isinstance(a, str) or not isinstance(b, str):
                 raise ConfigError(f"invalid entity_aliases: {a!r}: {b!r}; keys and values must be str")
-        entity_counter = _core.EntityCounter(list(aliases.items()))
+        aliases = list(aliases.items())
     elif recognizer is not None or entity_aliases is not None:
         raise ConfigError("recognizer= and entity_aliases= need entities=True")
-    for batch in batches(texts, batch_size):
-        counter.update(batch)
-        if entity_counter is not None:
-            entity_counter.update(recognizer._core, batch, n_threads=n_threads)
-    inner = counter.finish(pruning)
-    if entity_counter is not None:
-        inner = inner.with_entities(entity_counter)
-    return CorpusStats(inner)
+    if by is None and bucket is not None:
+        raise ConfigError("bucket= needs by= (the date field or values to bucket)")
+
+    def accumulator() -> _Accumulator:
+        return _Accumulator(_core.Counter(config, n_threads=n_threads), recognizer, aliases, n_threads)
+
+    if by is None:
+        acc = accumulator()
+        for batch in batches(texts, batch_size):
+            acc.update(batch)
+        return acc.finish(pruning)
+
+    from ._input import BATCH_CHARS, BATCH_DOCS
+    from .grouped import GroupedStats, group_records
+
+    records, skipped, name = group_records(texts, by, bucket, text_field, on_bad_group)
+    accs: dict[str, _Accumulator] = {}
+    pending: dict[str, list[tuple[int, Any]]] = {}
+    size = [0, 0]
+
+    def flush() -> None:
+        for key, docs in pending.items():
+            if key not in accs:
+                accs[key] = accumulator()
+            accs[key].update_indexed(docs)
+        pending.clear()
+        size[:] = [0, 0]
+
+    for i, text, key in records:
+        pending.setdefault(key, []).append((i, text))
+        size[0] += 1
+        size[1] += len(text) if isinstance(text, str) else 0
+        if size[0] >= (batch_size or BATCH_DOCS) or size[1] >= BATCH_CHARS:
+            flush()
+    flush()
+    return GroupedStats({k: a.finish(pruning) for k, a in accs.items()}, name, bucket, skipped)
+
+
+class _Accumulator:
+    """One term counter (and optionally one entity counter) fed batch by batch."""
+
+    def __init__(self, counter: Any, recognizer: Any, aliases: Any, n_threads: int | None) -> None:
+        self.counter = counter
+        self.recognizer = recognizer
+        self.entities = None if recognizer is None else _core.EntityCounter(aliases)
+        self.n_threads = n_threads
+
+    def update(self, batch: list[Any]) -> None:
+        self.counter.update(batch)
+        if self.entities is not None:
+            self.entities.update(self.recognizer._core, batch, n_threads=self.n_threads)
+
+    def update_indexed(self, docs: list[tuple[int, Any]]) -> None:
+        """Update with documents that carry their corpus index, so errors name the right one."""
+        batch = [t for _, t in docs]
+        try:
+            self.update(batch)
+        except (DocumentError, DocumentTypeError):
+            # The core numbers documents within this group; find the culprit to name it correctly.
+            for i, t in docs:
+                if not isinstance(t, str):
+                    what = "a missing value" if t is None or (isinstance(t, float) and t != t) else type(t).__name__
+                    raise DocumentTypeError(f"document {i} is {what}, not str") from None
+                try:
+                    t.encode("utf-8")
+                except UnicodeEncodeError as e:
+                    raise DocumentError(
+                        f"document {i} is not valid Unicode: a lone surrogate at character {e.start} "
+                        "cannot be encoded as UTF-8"
+                    ) from None
+            raise
+
+    def finish(self, pruning: dict[str, Any]) -> CorpusStats:
+        inner = self.counter.finish(pruning)
+        if self.entities is not None:
+            inner = inner.with_entities(self.entities)
+        return CorpusStats(inner)
