@@ -185,3 +185,14 @@ def test_tokenize_offsets_slice_the_text():
         assert tok.end > tok.start
         source = text[tok.start : tok.end].lower().replace("\u2019", "'")
         assert source == tok.term
+
+
+def test_notebook_html_is_escaped_and_cut():
+    docs = ["<script>alert(1)</script> " + " ".join(f"w{i}" for i in range(30))]
+    stats = newstally.count(docs, tokenizer="pattern", token_pattern=r"\S+", ngram_range=(1, 2))
+    html = stats._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "… 21 more" in stats.terms._repr_html_()
+    assert html.count("<table>") == 2
+    grouped = newstally.count(docs * 2, by=["a<b", "c"])
+    assert "a&lt;b" in grouped._repr_html_()

@@ -317,6 +317,13 @@ class GroupedStats:
     def __reduce__(self) -> tuple[Any, ...]:
         return (GroupedStats.from_bytes, (self.to_bytes(),))
 
+    def _repr_html_(self) -> str:
+        from . import _display
+
+        rows = [(g, s.n_documents, s.n_tokens, ", ".join(t for t, _, _ in s.ngrams(s.ngram_range[0]).top(5)))
+                for g, s in list(self._groups.items())[: _display.ROWS]]
+        return _display.table(repr(self).strip("<>"), ["group", "documents", "tokens", "top terms"], rows, len(self))
+
     def __repr__(self) -> str:
         how = f"{self.by!r}" + (f" by {self.bucket}" if self.bucket else "")
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""

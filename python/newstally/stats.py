@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from . import _core
+from . import _core, _display
 from ._config import count_config
 from ._input import batches
 from .exceptions import ConfigError, DocumentError, DocumentTypeError
@@ -89,6 +89,10 @@ class TermTable:
         more = ", ..." if len(self) > len(rows) else ""
         return f"<TermTable of {len(self)} {kind}: {{{shown}{more}}}>"
 
+    def _repr_html_(self) -> str:
+        kind = "terms" if self._n == 1 else f"{self._n}-grams"
+        return _display.table(f"{len(self):,} {kind}", ["term", "count", "df"], self.top(_display.ROWS), len(self))
+
 
 class EntityTable:
     """Named-entity counts of a :class:`CorpusStats` (``count(..., entities=True)``).
@@ -142,6 +146,11 @@ class EntityTable:
         shown = ", ".join(f"{e!r} {lab}: {c}" for e, lab, c, _ in rows)
         more = ", ..." if len(self) > len(rows) else ""
         return f"<EntityTable of {len(self)} entities: {{{shown}{more}}}>"
+
+    def _repr_html_(self) -> str:
+        return _display.table(
+            f"{len(self):,} entities", ["entity", "label", "count", "df"], self.top(_display.ROWS), len(self)
+        )
 
 
 class CorpusStats:
@@ -272,6 +281,14 @@ class CorpusStats:
         lo, hi = self.ngram_range
         rng = f"{lo}" if lo == hi else f"{lo}-{hi}"
         return f"<CorpusStats: {self.n_documents} documents, {self.n_tokens} tokens, {rng}-grams>"
+
+    def _repr_html_(self) -> str:
+        lo, hi = self.ngram_range
+        parts = [f"<p><b>CorpusStats</b>: {self.n_documents:,} documents, {self.n_tokens:,} tokens</p>"]
+        parts += [self.ngrams(n)._repr_html_() for n in range(lo, hi + 1)]
+        if self.entities is not None:
+            parts.append(self.entities._repr_html_())
+        return "".join(parts)
 
 
 def load(path: str | os.PathLike[str]) -> Any:
