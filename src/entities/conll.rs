@@ -73,7 +73,7 @@ pub enum Tag {
 }
 
 impl Tag {
-    /// Parses `O`, `B-XXX`, `I-XXX` (the types PER, LOC, ORG, MISC).
+    /// Parses `O`, `B-TYPE`, `I-TYPE` (the types PER, LOC, ORG, MISC).
     pub fn parse(s: &str) -> Option<Tag> {
         if s == "O" {
             return Some(Tag::O);
