@@ -332,3 +332,42 @@ def test_python_dash_m() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("n,term,count,df\n1,said,") and len(proc.stdout.splitlines()) == 2
+
+
+def test_top_and_merge_saved_counts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    records = sample_records()
+    a = write(tmp_path / "a.jsonl", "".join(json.dumps(r) + "\n" for r in records[:12]))
+    b = write(tmp_path / "b.jsonl", "".join(json.dumps(r) + "\n" for r in records[12:]))
+    for src in (a, b):
+        code, _, _ = run(capsys, "count", src, "--ngram-range", "1", "2", "--save", src + ".ntstats")
+        assert code == 0
+    merged = str(tmp_path / "m.ntstats")
+    code, _, err = run(capsys, "merge", merged, a + ".ntstats", b + ".ntstats")
+    assert code == 0 and "merged 2 files" in err
+    whole = newstally.count(
+        (r["text"] for r in records), ngram_range=(1, 2), stop_words="english"
+    )
+    assert newstally.load(merged) == whole
+    code, out, _ = run(capsys, "top", merged, "--ngrams", "2", "--top", "3", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)["tables"]["2"]
+    assert [(r["term"], r["count"], r["df"]) for r in rows] == whole.ngrams(2).top(3)
+
+
+def test_top_and_merge_errors_name_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    uni = str(tmp_path / "uni.ntstats")
+    sample_stats((1, 1)).save(uni)
+    bi = str(tmp_path / "bi.ntstats")
+    sample_stats((1, 2)).save(bi)
+    junk = write(tmp_path / "junk.ntstats", "not stats")
+    code, _, err = run(capsys, "top", junk)
+    assert code == 1 and "junk.ntstats" in err and "not a newstally file" in err
+    code, _, err = run(capsys, "top", uni, "--ngrams", "2")
+    assert code == 1 and "not 2-grams" in err
+    code, _, err = run(capsys, "merge", str(tmp_path / "out.ntstats"), uni, bi)
+    assert code == 1 and "bi.ntstats: cannot merge" in err and "ngram_range" in err
+    code, _, err = run(capsys, "top", str(tmp_path / "missing.ntstats"))
+    assert code == 1 and "missing.ntstats" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["merge", str(tmp_path / "out.ntstats")])
+    assert exit_info.value.code == 2

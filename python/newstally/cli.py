@@ -164,6 +164,65 @@ def _cmd_count(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(path: str) -> Any:
+    """Saved results, or a CliError naming the file (missing files are OSErrors, reported by main)."""
+    try:
+        return newstally.load(path)
+    except ValueError as e:  # DecodeError: load already names the file
+        raise CliError(str(e)) from None
+
+
+def _add_top(sub: Any) -> None:
+    p = sub.add_parser("top", help="print the most frequent rows of saved counts",
+                       description="Print the most frequent rows of a file written by `count --save`.")
+    p.add_argument("stats", metavar="STATS", help="saved counts (e.g. OUT.ntstats)")
+    p.add_argument("--ngrams", type=_at_least(1), metavar="N", help="only the table of N-word n-grams")
+    p.add_argument("--top", type=_at_least(0), default=20, metavar="K", help="rows per table (default 20; 0 for all)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    p.set_defaults(func=_cmd_top, command_parser=p)
+
+
+def _cmd_top(args: argparse.Namespace) -> int:
+    """``newstally top``: the top rows of saved counts."""
+    stats = _load(args.stats)
+    if not isinstance(stats, newstally.CorpusStats):
+        raise CliError(f"{args.stats}: holds counts grouped by {stats.by!r}; `top` shows ungrouped counts only")
+    lo, hi = stats.ngram_range
+    if args.ngrams is not None and not lo <= args.ngrams <= hi:
+        raise CliError(f"{args.stats}: holds {lo}- to {hi}-grams, not {args.ngrams}-grams")
+    ns = [args.ngrams] if args.ngrams is not None else list(range(lo, hi + 1))
+    tables = {n: stats.ngrams(n).top(args.top or None) if stats.n_documents else [] for n in ns}
+    totals = {n: len(stats.ngrams(n)) if stats.n_documents else 0 for n in ns}
+    sys.stdout.write(_render(args.format, stats, tables, totals))
+    sys.stdout.flush()
+    return 0
+
+
+def _add_merge(sub: Any) -> None:
+    p = sub.add_parser("merge", help="merge saved counts into one file",
+                       description="Add up files written by `count --save` (counted with the same settings) "
+                       "into OUT; the result equals counting all their documents at once.")
+    p.add_argument("out", metavar="OUT", help="where to write the merged counts")
+    p.add_argument("inputs", nargs="+", metavar="STATS", help="saved counts to merge")
+    p.set_defaults(func=_cmd_merge, command_parser=p)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """``newstally merge``: add up saved counts."""
+    total = None
+    for path in args.inputs:
+        stats = _load(path)
+        try:
+            total = stats if total is None else total + stats
+        except (TypeError, newstally.exceptions.IncompatibleError) as e:
+            reason = "grouped and ungrouped counts" if isinstance(e, TypeError) else e
+            raise CliError(f"{path}: cannot merge with the files before it: {reason}") from None
+    total.save(args.out)
+    print(f"newstally: merged {len(args.inputs)} files, {total.n_documents:,} documents, into {args.out}",
+          file=sys.stderr)
+    return 0
+
+
 def _render(fmt: str, stats: Any, tables: dict[int, list[tuple[str, int, int]]], totals: dict[int, int]) -> str:
     """The rows as an aligned text table, JSON or CSV."""
     if fmt == "json":
@@ -192,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newstally {newstally.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_count(sub, [_input_options()])
+    _add_top(sub)
+    _add_merge(sub)
     return parser
 
 
