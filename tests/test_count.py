@@ -196,3 +196,21 @@ def test_notebook_html_is_escaped_and_cut():
     assert html.count("<table>") == 2
     grouped = newstally.count(docs * 2, by=["a<b", "c"])
     assert "a&lt;b" in grouped._repr_html_()
+
+
+def test_progress_bar_is_optional_and_off_when_not_interactive(capsys):
+    pytest.importorskip("tqdm")
+    docs = DOCS * 30
+    expected = newstally.count(docs)
+    assert newstally.count(docs, progress=True, batch_size=50) == expected
+    # A fast run may only draw the first frame (the bar is cleared at the end): check it was drawn.
+    err = capsys.readouterr().err
+    assert "counting" in err and "/300" in err and "doc" in err
+    assert newstally.count((d for d in docs), progress=True) == expected
+    assert "counting" in capsys.readouterr().err
+    # Under pytest stderr is not a terminal, so the default shows nothing.
+    newstally.count(docs)
+    newstally.count(docs, by=["a", "b"] * 150, progress=False)
+    assert capsys.readouterr().err == ""
+    grouped = newstally.count(docs, by=["a", "b"] * 150, progress=True)
+    assert grouped.n_documents == 300 and "/300" in capsys.readouterr().err

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from . import _core, _display
+from . import _core, _display, _progress
 from ._config import count_config
 from ._input import batches
 from .exceptions import ConfigError, DocumentError, DocumentTypeError
@@ -330,6 +330,7 @@ def count(
     bucket: str | None = None,
     text_field: str = "text",
     on_bad_group: str = "raise",
+    progress: bool | None = None,
     entities: bool = False,
     recognizer: Any = None,
     entity_aliases: Any = None,
@@ -368,6 +369,9 @@ def count(
         "week", "month", "year") parses the values as ISO 8601 or RFC 2822 dates and groups by that
         period. A missing or unparseable value is an error naming the document, or with
         ``on_bad_group="skip"`` a skip listed in ``GroupedStats.skipped``.
+    progress
+        Show a progress bar (tqdm's auto mode, updated per batch): None shows one only in a terminal or
+        a notebook when tqdm is installed; True requires tqdm; False never.
     entities
         Also count named entities (:attr:`CorpusStats.entities`), found with ``recognizer`` (default:
         the shipped :class:`newstally.Recognizer`). ``entity_aliases`` maps a mention to the name it
@@ -420,12 +424,32 @@ def count(
     def accumulator() -> _Accumulator:
         return _Accumulator(_core.Counter(config, n_threads=n_threads), recognizer, aliases, n_threads)
 
-    if by is None:
-        acc = accumulator()
-        for batch in batches(texts, batch_size):
-            acc.update(batch)
-        return acc.finish(pruning)
+    total = len(texts) if hasattr(texts, "__len__") and not isinstance(texts, (str, bytes)) else None
+    bar = _progress.bar(progress, total, "counting")
+    try:
+        if by is None:
+            acc = accumulator()
+            for batch in batches(texts, batch_size):
+                acc.update(batch)
+                bar.update(len(batch))
+            return acc.finish(pruning)
+        return _count_grouped(texts, by, bucket, text_field, on_bad_group, batch_size, accumulator, pruning, bar)
+    finally:
+        bar.close()
 
+
+def _count_grouped(
+    texts: Any,
+    by: Any,
+    bucket: str | None,
+    text_field: str,
+    on_bad_group: str,
+    batch_size: int | None,
+    accumulator: Any,
+    pruning: dict[str, Any],
+    bar: Any,
+) -> Any:
+    """``count(..., by=...)``: one accumulator per group, fed in bounded batches."""
     from ._input import BATCH_CHARS, BATCH_DOCS
     from .grouped import GroupedStats, group_records
 
@@ -439,6 +463,7 @@ def count(
             if key not in accs:
                 accs[key] = accumulator()
             accs[key].update_indexed(docs)
+            bar.update(len(docs))
         pending.clear()
         size[:] = [0, 0]
 
