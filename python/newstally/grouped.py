@@ -74,6 +74,32 @@ def bucket_key(value: Any, bucket: str) -> str:
     return f"{d.year:04d}"
 
 
+def period_keys(first: str, last: str, bucket: str) -> list[str]:
+    """Every bucket key from ``first`` to ``last`` inclusive, so a time axis shows empty periods."""
+    from datetime import timedelta
+
+    if bucket == "year":
+        return [f"{y:04d}" for y in range(int(first), int(last) + 1)]
+    if bucket == "month":
+        (y, m), (y2, m2) = map(int, first.split("-")), map(int, last.split("-"))
+        keys = []
+        while (y, m) <= (y2, m2):
+            keys.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return keys
+    if bucket == "week":
+        start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
+        end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1)
+        step = timedelta(days=7)
+    else:
+        start, end, step = date.fromisoformat(first), date.fromisoformat(last), timedelta(days=1)
+    keys = []
+    while start <= end:
+        keys.append(bucket_key(start, bucket))
+        start += step
+    return keys
+
+
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
@@ -316,6 +342,19 @@ class GroupedStats:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (GroupedStats.from_bytes, (self.to_bytes(),))
+
+    def plot(self, terms: str | list[str], *, n: int | None = None, ax: Any = None) -> Any:
+        """Counts of ``terms`` in each group (over time, for date buckets) as lines; returns the Axes."""
+        from .plots import plot_trend
+
+        terms = [terms] if isinstance(terms, str) else list(terms)
+        series = {t: self.trend(t, n) for t in terms}
+        if self.bucket and self._groups:
+            # A period without documents is a zero on a time axis, not a missing tick.
+            periods = period_keys(self.groups[0], self.groups[-1], self.bucket)
+            series = {t: {p: counts.get(p, 0) for p in periods} for t, counts in series.items()}
+        xlabel = self.bucket or self.by
+        return plot_trend(series, title=f"Counts by {xlabel}", xlabel=xlabel, ax=ax)
 
     def _repr_html_(self) -> str:
         from . import _display

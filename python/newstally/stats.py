@@ -89,6 +89,13 @@ class TermTable:
         more = ", ..." if len(self) > len(rows) else ""
         return f"<TermTable of {len(self)} {kind}: {{{shown}{more}}}>"
 
+    def plot(self, k: int = 20, *, ax: Any = None) -> Any:
+        """A bar chart of the ``k`` most frequent rows (matplotlib); returns the Axes."""
+        from .plots import plot_top
+
+        kind = "terms" if self._n == 1 else f"{self._n}-grams"
+        return plot_top(self.top(k), title=f"Top {kind}", ax=ax)
+
     def _repr_html_(self) -> str:
         kind = "terms" if self._n == 1 else f"{self._n}-grams"
         return _display.table(f"{len(self):,} {kind}", ["term", "count", "df"], self.top(_display.ROWS), len(self))
@@ -146,6 +153,13 @@ class EntityTable:
         shown = ", ".join(f"{e!r} {lab}: {c}" for e, lab, c, _ in rows)
         more = ", ..." if len(self) > len(rows) else ""
         return f"<EntityTable of {len(self)} entities: {{{shown}{more}}}>"
+
+    def plot(self, k: int = 20, *, label: str | None = None, ax: Any = None) -> Any:
+        """A bar chart of the ``k`` most mentioned entities (of one ``label`` if given); returns the Axes."""
+        from .plots import plot_top
+
+        rows = [(f"{e} ({lab})", c) for e, lab, c, _ in self.top(k, label=label)]
+        return plot_top(rows, title=f"Top {label or ''} entities".replace("  ", " "), xlabel="mentions", ax=ax)
 
     def _repr_html_(self) -> str:
         return _display.table(
