@@ -214,3 +214,22 @@ def test_progress_bar_is_optional_and_off_when_not_interactive(capsys):
     assert capsys.readouterr().err == ""
     grouped = newstally.count(docs, by=["a", "b"] * 150, progress=True)
     assert grouped.n_documents == 300 and "/300" in capsys.readouterr().err
+
+
+def test_tables_to_pandas_polars_and_arrow():
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    stats = newstally.count(DOCS, ngram_range=(1, 2), entities=True)
+    for table, cols in ((stats.ngrams(2), ["term", "count", "df"]), (stats.entities, ["entity", "label", "count", "df"])):
+        expected = table.to_pandas()
+        assert list(expected.columns) == cols and expected["count"].dtype == "int64"
+        assert table.to_polars().to_pandas().equals(expected)
+        arrow = table.to_arrow()
+        assert isinstance(arrow, pa.Table) and arrow.column_names == cols
+        assert arrow.to_pandas().equals(expected)
+    grouped = newstally.count(DOCS, by=["a", "b"] * 5)
+    tidy = grouped.to_pandas()
+    assert grouped.to_polars().to_pandas().equals(tidy)
+    assert grouped.to_arrow().to_pandas().equals(tidy)
+    assert isinstance(grouped.to_polars(), pl.DataFrame) and isinstance(tidy, pd.DataFrame)

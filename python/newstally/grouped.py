@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from . import _frames
 from .exceptions import ConfigError, DecodeError, DocumentError, DocumentTypeError
 
 __all__ = ["GroupedStats", "BUCKETS"]
@@ -244,8 +245,7 @@ class GroupedStats:
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas() needs pandas: pip install 'newstally[pandas]'") from None
         if not wide:
-            rows = self.table(n, top)
-            return pd.DataFrame(rows, columns=["group", "term", "count", "df"])
+            return _frames.build("pandas", self._tidy_columns(n, top))
         if terms is None:
             total = None
             for s in self._groups.values():
@@ -253,6 +253,18 @@ class GroupedStats:
             terms = [] if total is None else [t for t, _, _ in total.ngrams(n).top(10 if top is None else top)]
         data = {t: [s.ngrams(n).get(t, 0) for s in self._groups.values()] for t in terms}
         return pd.DataFrame(data, index=pd.Index(self.groups, name="group"), columns=list(terms))
+
+    def _tidy_columns(self, n: int, top: int | None) -> dict[str, Any]:
+        rows = self.table(n, top)
+        return {name: [r[i] for r in rows] for i, name in enumerate(("group", "term", "count", "df"))}
+
+    def to_polars(self, n: int = 1, top: int | None = None) -> Any:
+        """The tidy table (group, term, count, df) as a polars DataFrame."""
+        return _frames.build("polars", self._tidy_columns(n, top))
+
+    def to_arrow(self, n: int = 1, top: int | None = None) -> Any:
+        """The tidy table (group, term, count, df) as a pyarrow Table."""
+        return _frames.build("arrow", self._tidy_columns(n, top))
 
     # --- combining and persistence -------------------------------------------------------------
     def merge(self, other: GroupedStats) -> GroupedStats:

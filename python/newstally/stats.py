@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from . import _core, _display, _progress
+from . import _core, _display, _frames, _progress
 from ._config import count_config
 from ._input import batches
 from .exceptions import ConfigError, DocumentError, DocumentTypeError
@@ -50,14 +50,21 @@ class TermTable:
         terms, counts, _ = self._stats._inner.rows(self._n, None)
         return dict(zip(terms, counts.tolist()))
 
+    def _columns(self) -> dict[str, Any]:
+        terms, counts, dfs = self._stats._inner.rows(self._n, None)
+        return {"term": terms, "count": counts, "df": dfs}
+
     def to_pandas(self) -> Any:
         """A pandas DataFrame with columns ``term``, ``count``, ``df``, in table order."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("to_pandas() needs pandas: pip install 'newstally[pandas]'") from None
-        terms, counts, dfs = self._stats._inner.rows(self._n, None)
-        return pd.DataFrame({"term": terms, "count": counts.astype("int64"), "df": dfs.astype("int64")})
+        return _frames.build("pandas", self._columns())
+
+    def to_polars(self) -> Any:
+        """The same table as a polars DataFrame."""
+        return _frames.build("polars", self._columns())
+
+    def to_arrow(self) -> Any:
+        """The same table as a pyarrow Table."""
+        return _frames.build("arrow", self._columns())
 
     def get(self, term: str, default: Any = None) -> Any:
         """The count of ``term``, or ``default`` when it is absent or pruned away."""
@@ -132,21 +139,26 @@ class EntityTable:
         """The alias table the entities were counted with (aliases lower-cased)."""
         return dict(self._stats._inner.entity_aliases())
 
+    def _columns(self) -> dict[str, Any]:
+        rows = self.top(None)
+        return {
+            "entity": [r[0] for r in rows],
+            "label": [r[1] for r in rows],
+            "count": [r[2] for r in rows],
+            "df": [r[3] for r in rows],
+        }
+
     def to_pandas(self) -> Any:
         """A pandas DataFrame with columns ``entity``, ``label``, ``count``, ``df``, in table order."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("to_pandas() needs pandas: pip install 'newstally[pandas]'") from None
-        rows = self.top(None)
-        return pd.DataFrame(
-            {
-                "entity": [r[0] for r in rows],
-                "label": [r[1] for r in rows],
-                "count": pd.array([r[2] for r in rows], dtype="int64"),
-                "df": pd.array([r[3] for r in rows], dtype="int64"),
-            }
-        )
+        return _frames.build("pandas", self._columns())
+
+    def to_polars(self) -> Any:
+        """The same table as a polars DataFrame."""
+        return _frames.build("polars", self._columns())
+
+    def to_arrow(self) -> Any:
+        """The same table as a pyarrow Table."""
+        return _frames.build("arrow", self._columns())
 
     def __repr__(self) -> str:
         rows = self.top(5)
