@@ -371,3 +371,19 @@ def test_top_and_merge_errors_name_the_file(capsys: pytest.CaptureFixture[str], 
     with pytest.raises(SystemExit) as exit_info:
         main(["merge", str(tmp_path / "out.ntstats")])
     assert exit_info.value.code == 2
+
+
+def test_count_entities_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
+    stats = newstally.count([r["text"] for r in sample_records()], stop_words="english", entities=True)
+    expected = stats.entities.top(3)
+    code, out, _ = run(capsys, "count", "--sample", "--entities", "--top", "3", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [(e["entity"], e["label"], e["count"], e["df"]) for e in doc["entities"]] == expected
+    code, out, _ = run(capsys, "count", "--sample", "--entities", "--top", "3", "--format", "csv")
+    entity_part = out.split("\n\n", 1)[1]
+    rows = list(csv.reader(io.StringIO(entity_part)))
+    assert rows[0] == ["entity", "label", "count", "df"]
+    assert [(e, lab, int(c), int(d)) for e, lab, c, d in rows[1:]] == expected
+    code, out, _ = run(capsys, "count", "--sample", "--entities", "--top", "3")
+    assert f"entities: top 3 of {len(stats.entities):,}" in out and expected[0][0] in out

@@ -80,3 +80,22 @@ def test_period_keys():
     assert period_keys("2026-12-30", "2027-01-02", "day") == ["2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02"]
     assert period_keys("2026-W52", "2027-W02", "week") == ["2026-W52", "2026-W53", "2027-W01", "2027-W02"]
     assert period_keys("1999", "2001", "year") == ["1999", "2000", "2001"]
+
+
+def test_entity_trend_over_months(tmp_path):
+    records = [
+        {"text": "Angela Merkel met Emmanuel Macron in Paris.", "date": "2026-01-05"},
+        {"text": "Angela Merkel spoke in Berlin. Merkel left.", "date": "2026-03-05"},
+    ]
+    grouped = newstally.count(records, by="date", bucket="month", entities=True)
+    trend = grouped.entity_trend("Angela Merkel", label="PER")
+    assert trend == {"2026-01": 1, "2026-03": 2}
+    ax = grouped.plot(["Angela Merkel", "Paris"], entities=True)
+    assert [int(y) for y in ax.get_lines()[0].get_ydata()] == [1, 0, 2]
+    assert [line.get_label() for line in ax.get_lines()] == ["Angela Merkel", "Paris"]
+    assert png_size(ax, tmp_path / "entities.png") > 1000
+    tidy = grouped.to_pandas(entities=True)
+    assert list(tidy.columns) == ["group", "entity", "label", "count", "df"]
+    assert ("2026-03", "Angela Merkel", "PER", 2, 1) in grouped.entity_table()
+    with pytest.raises(ValueError, match="entities=True"):
+        newstally.count(records, by="date", bucket="month").entity_trend("Angela Merkel")

@@ -29,15 +29,20 @@ class CliError(Exception):
     """A user error: printed as one line on stderr, exit status 1."""
 
 
+def _format(src: str | Traversable, args: argparse.Namespace) -> str:
+    """The input format: ``--format-in``, or for ``auto`` by extension (``.gz``/``.zst`` ignored):
+    ``txt``, ``csv``, ``tsv``, and ``jsonl`` for anything else (and ``-``)."""
+    if args.format_in != "auto":
+        return str(args.format_in)
+    name = str(src).lower()
+    for ext in (".gz", ".zst", ".zstd"):
+        name = name.removesuffix(ext)
+    return next((f for f in ("txt", "csv", "tsv") if name.endswith(f".{f}")), "jsonl")
+
+
 def _reader(src: str | Traversable, args: argparse.Namespace) -> newstally.Corpus:
-    """The reader of one input: by ``--format-in``, or for ``auto`` by its extension (``.gz``/``.zst``
-    ignored): ``.txt`` one document per line, ``.csv``, ``.tsv``, anything else (and ``-``) JSON Lines."""
-    fmt = args.format_in
-    if fmt == "auto":
-        name = str(src).lower()
-        for ext in (".gz", ".zst", ".zstd"):
-            name = name.removesuffix(ext)
-        fmt = next((f for f in ("txt", "csv", "tsv") if name.endswith(f".{f}")), "jsonl")
+    """The reader of one input, by :func:`_format`."""
+    fmt = _format(src, args)
     on_error = "skip" if args.lenient else "raise"
     if fmt == "txt":
         return newstally.read_text(src, errors=args.errors, on_error=on_error)
@@ -127,6 +132,7 @@ def _add_count(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="worker threads (default: all cores)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     p.add_argument("--save", metavar="OUT", help="also save the counts (conventionally OUT.ntstats)")
+    p.add_argument("--entities", action="store_true", help="also count named entities (people, places, ...)")
     p.set_defaults(func=_cmd_count, command_parser=p)
 
 
@@ -146,7 +152,8 @@ def _cmd_count(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     texts = (text for corpus in corpora for text in corpus.texts())
     stats = newstally.count(texts, ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
-                            tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads)
+                            tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads,
+                            entities=args.entities)
     seconds = time.perf_counter() - start
     if args.save:  # before printing, so a closed pipe cannot lose it
         stats.save(args.save)
@@ -154,7 +161,10 @@ def _cmd_count(args: argparse.Namespace) -> int:
     # An empty corpus has no tables to read (its pruning bounds are empty), so print empty ones.
     tables = {n: stats.ngrams(n).top(args.top or None) if stats.n_documents else [] for n in range(lo, hi + 1)}
     totals = {n: len(stats.ngrams(n)) if stats.n_documents else 0 for n in tables}
-    sys.stdout.write(_render(args.format, stats, tables, totals))
+    entities = None
+    if stats.entities is not None:
+        entities = (stats.entities.top(args.top or None), len(stats.entities))
+    sys.stdout.write(_render(args.format, stats, tables, totals, entities))
     sys.stdout.flush()  # inside main's try, so a broken pipe surfaces here, not at exit
 
     _report(corpora)
@@ -223,17 +233,73 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(fmt: str, stats: Any, tables: dict[int, list[tuple[str, int, int]]], totals: dict[int, int]) -> str:
-    """The rows as an aligned text table, JSON or CSV."""
+def _add_report(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("report", parents=parents, help="write a self-contained HTML report of a corpus",
+                       description="Write an HTML report: top terms and phrases, named entities by type, and "
+                       "counts over time when documents carry dates. Open it in a browser.")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="where to write the report")
+    p.add_argument("--title", default="newstally report", help="the report's title")
+    p.add_argument("--date-field", default="date", metavar="NAME", help="JSON field with the date (default: date)")
+    p.add_argument("--bucket", choices=("day", "week", "month", "year"), default="month",
+                   help="period for counts over time (default: month)")
+    p.add_argument("--no-entities", action="store_true", help="skip named entities (faster)")
+    p.add_argument("--top", type=_at_least(1), default=20, metavar="K", help="rows per table (default 20)")
+    p.set_defaults(func=_cmd_report, command_parser=p)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """``newstally report``: count the inputs (terms, bigrams, entities, dates) and write an HTML page."""
+    from .report import render
+
+    sources: list[str | Traversable] = list(args.files)
+    if args.sample:
+        sources.append(files("newstally") / "data" / "sample.jsonl")
+    if not sources or "-" in sources:
+        args.command_parser.error("give FILE arguments or --sample (the report reads its input twice, not stdin)")
+    corpora = [_reader(src, args) for src in sources]
+    stats = newstally.count((t for c in corpora for t in c.texts()), ngram_range=(1, 2), stop_words="english",
+                            entities=not args.no_entities)
+    # Dates come from JSON Lines fields; the second pass groups the same documents by period.
+    dated = [newstally.read_jsonl(src, text_field=args.text_field, meta_fields=[args.date_field])
+             for src in sources if _format(src, args) == "jsonl"]
+    grouped = None
+    if dated:
+        grouped = newstally.count((d for c in dated for d in c), by=args.date_field, bucket=args.bucket,
+                                  stop_words="english", on_bad_group="skip")
+        if len(grouped) == 0:
+            grouped = None
+    html = render(stats, title=args.title, grouped=grouped, top=args.top)
+    with open(args.output, "w", encoding="utf-8") as f:
+        f.write(html)
+    _report(corpora)
+    print(f"newstally: wrote {args.output} ({stats.n_documents:,} documents)", file=sys.stderr)
+    return 0
+
+
+def _render(
+    fmt: str,
+    stats: Any,
+    tables: dict[int, list[tuple[str, int, int]]],
+    totals: dict[int, int],
+    entities: tuple[list[tuple[str, str, int, int]], int] | None = None,
+) -> str:
+    """The rows as an aligned text table, JSON or CSV; entity rows (and their total) after the terms."""
+    ent_rows, ent_total = entities if entities is not None else ([], 0)
     if fmt == "json":
         json_tables = {str(n): [{"term": t, "count": c, "df": d} for t, c, d in rows] for n, rows in tables.items()}
-        doc = {"n_documents": stats.n_documents, "n_tokens": stats.n_tokens, "tables": json_tables}
+        doc: dict[str, Any] = {"n_documents": stats.n_documents, "n_tokens": stats.n_tokens, "tables": json_tables}
+        if entities is not None:
+            doc["entities"] = [{"entity": e, "label": lab, "count": c, "df": d} for e, lab, c, d in ent_rows]
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(("n", "term", "count", "df"))
         w.writerows((n, t, c, d) for n, rows in tables.items() for t, c, d in rows)
+        if entities is not None:  # a second table, with its own header, after a blank line
+            w.writerow(())
+            w.writerow(("entity", "label", "count", "df"))
+            w.writerows(ent_rows)
         return out.getvalue()
     blocks = []
     for n, rows in tables.items():
@@ -241,6 +307,12 @@ def _render(fmt: str, stats: Any, tables: dict[int, list[tuple[str, int, int]]],
         cells = [("term", "count", "df"), *((t, str(c), str(d)) for t, c, d in rows)]
         tw, cw, dw = (max(len(row[i]) for row in cells) for i in range(3))  # widest cell of each column
         lines += (f"{t:<{tw}}  {c:>{cw}}  {d:>{dw}}" for t, c, d in (cells if rows else []))
+        blocks.append("\n".join(lines) + "\n")
+    if entities is not None:
+        cells4 = [("entity", "label", "count", "df"), *((e, lab, str(c), str(d)) for e, lab, c, d in ent_rows)]
+        w4 = [max(len(r[i]) for r in cells4) for i in range(4)]
+        lines = [f"entities: top {len(ent_rows)} of {ent_total:,}"]
+        lines += (f"{e:<{w4[0]}}  {lab:<{w4[1]}}  {c:>{w4[2]}}  {d:>{w4[3]}}" for e, lab, c, d in (cells4 if ent_rows else []))
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
@@ -253,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_count(sub, [_input_options()])
     _add_top(sub)
     _add_merge(sub)
+    _add_report(sub, [_input_options()])
     return parser
 
 

@@ -236,10 +236,23 @@ class GroupedStats:
         n = n if n is not None else len(term.split(" "))
         return {g: s.ngrams(n).get(term, 0) for g, s in self._groups.items()}
 
-    def to_pandas(self, n: int = 1, top: int | None = None, *, wide: bool = False, terms: list[str] | None = None) -> Any:
+    def to_pandas(
+        self,
+        n: int = 1,
+        top: int | None = None,
+        *,
+        wide: bool = False,
+        terms: list[str] | None = None,
+        entities: bool = False,
+    ) -> Any:
         """A DataFrame of the counts. Tidy (columns group, term, count, df) by default; ``wide=True``
         gives one row per group and one column per term (``terms``, or the ``top`` terms overall,
-        default 10), zeros where absent, ready to plot a trend."""
+        default 10), zeros where absent, ready to plot a trend. ``entities=True`` gives the tidy entity
+        table instead (group, entity, label, count, df)."""
+        if entities:
+            rows = self.entity_table(top)
+            names = ("group", "entity", "label", "count", "df")
+            return _frames.build("pandas", {k: [r[i] for r in rows] for i, k in enumerate(names)})
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
@@ -355,12 +368,33 @@ class GroupedStats:
     def __reduce__(self) -> tuple[Any, ...]:
         return (GroupedStats.from_bytes, (self.to_bytes(),))
 
-    def plot(self, terms: str | list[str], *, n: int | None = None, ax: Any = None) -> Any:
-        """Counts of ``terms`` in each group (over time, for date buckets) as lines; returns the Axes."""
+    def entity_table(self, top: int | None = None, label: str | None = None) -> list[tuple[str, str, str, int, int]]:
+        """Tidy rows ``(group, entity, label, count, df)``: each group's ``top`` entities (of one ``label``
+        if given). Needs ``count(..., entities=True, by=...)``."""
+        rows = []
+        for g, s in self._groups.items():
+            if s.entities is None:
+                raise ConfigError("entity counts need count(..., entities=True)")
+            rows += [(g, e, lab, c, d) for e, lab, c, d in s.entities.top(top, label=label)]
+        return rows
+
+    def entity_trend(self, entity: str, label: str | None = None) -> dict[str, int]:
+        """``{group: mentions of entity}`` (its canonical name; of one ``label`` if given), 0 where absent.
+        Needs ``count(..., entities=True, by=...)``."""
+        out = {}
+        for g, s in self._groups.items():
+            if s.entities is None:
+                raise ConfigError("entity counts need count(..., entities=True)")
+            out[g] = sum(c for e, _, c, _ in s.entities.top(None, label=label) if e == entity)
+        return out
+
+    def plot(self, terms: str | list[str], *, n: int | None = None, entities: bool = False, ax: Any = None) -> Any:
+        """Counts of ``terms`` (or, with ``entities=True``, mentions of these entities) in each group as
+        lines, over time for date buckets; returns the Axes."""
         from .plots import plot_trend
 
         terms = [terms] if isinstance(terms, str) else list(terms)
-        series = {t: self.trend(t, n) for t in terms}
+        series = {t: self.entity_trend(t) if entities else self.trend(t, n) for t in terms}
         if self.bucket and self._groups:
             # A period without documents is a zero on a time axis, not a missing tick.
             periods = period_keys(self.groups[0], self.groups[-1], self.bucket)
