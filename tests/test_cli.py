@@ -387,3 +387,17 @@ def test_count_entities_in_every_format(capsys: pytest.CaptureFixture[str]) -> N
     assert [(e, lab, int(c), int(d)) for e, lab, c, d in rows[1:]] == expected
     code, out, _ = run(capsys, "count", "--sample", "--entities", "--top", "3")
     assert f"entities: top 3 of {len(stats.entities):,}" in out and expected[0][0] in out
+
+
+def test_progress_bar_on_a_terminal_shows_rate_and_total(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("tqdm")
+    src = write(tmp_path / "news.jsonl", "".join(json.dumps(r) + "\n" for r in sample_records()))
+    code, _, err = run(capsys, "count", src)
+    assert code == 0 and "reading" not in err  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(capsys, "count", src)
+    size = os.path.getsize(src)
+    assert code == 0 and "reading" in err and "B/s" in err
+    assert f"/{size / 1000:.1f}k" in err  # the total (for the ETA) is the file size

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,47 @@ def _report(corpora: list[newstally.Corpus]) -> None:
     if replaced:
         print(f"newstally: replaced {replaced:,} undecodable byte sequence{'s' * (replaced != 1)} with U+FFFD",
               file=sys.stderr)
+
+
+def _total_bytes(sources: list[str | Traversable]) -> int | None:
+    """Total size of the inputs when all are uncompressed files (so a bar can show an ETA), else None."""
+    total = 0
+    for src in sources:
+        if not isinstance(src, str) or src == "-" or not os.path.isfile(src):
+            return None
+        with open(src, "rb") as f:
+            if f.read(4).startswith((b"\x1f\x8b", b"\x28\xb5\x2f\xfd")):  # gzip, zstd: size is not text size
+                return None
+        total += os.path.getsize(src)
+    return total
+
+
+def _texts(corpora: list[newstally.Corpus], sources: list[str | Traversable]) -> Iterator[str]:
+    """The texts of the inputs. On a terminal, with tqdm installed, a progress bar of bytes read shows
+    the rate, and an ETA when the inputs are plain files whose sizes give the total."""
+    bar = None
+    if sys.stderr.isatty():
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(total=_total_bytes(sources), unit="B", unit_scale=True, desc="reading", leave=False,
+                       file=sys.stderr)
+    if bar is None:
+        yield from (t for c in corpora for t in c.texts())
+        return
+    done = 0
+    try:
+        for c in corpora:
+            for i, text in enumerate(c.texts()):
+                yield text
+                if i % 256 == 0:  # a bar update per document would cost more than it shows
+                    bar.update(done + c.bytes_read - bar.n)
+            done += c.bytes_read
+        bar.update(done - bar.n)
+    finally:
+        bar.close()
 
 
 def _stop_words(value: str) -> str | list[str] | None:
@@ -150,10 +192,9 @@ def _cmd_count(args: argparse.Namespace) -> int:
     # Readers expand their paths when made: a missing file fails before time is spent on the others.
     corpora = [_reader(src, args) for src in sources]
     start = time.perf_counter()
-    texts = (text for corpus in corpora for text in corpus.texts())
-    stats = newstally.count(texts, ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
+    stats = newstally.count(_texts(corpora, sources), ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
                             tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads,
-                            entities=args.entities)
+                            entities=args.entities, progress=False)
     seconds = time.perf_counter() - start
     if args.save:  # before printing, so a closed pipe cannot lose it
         stats.save(args.save)
@@ -257,8 +298,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not sources or "-" in sources:
         args.command_parser.error("give FILE arguments or --sample (the report reads its input twice, not stdin)")
     corpora = [_reader(src, args) for src in sources]
-    stats = newstally.count((t for c in corpora for t in c.texts()), ngram_range=(1, 2), stop_words="english",
-                            entities=not args.no_entities)
+    stats = newstally.count(_texts(corpora, sources), ngram_range=(1, 2), stop_words="english",
+                            entities=not args.no_entities, progress=False)
     # Dates come from JSON Lines fields; the second pass groups the same documents by period.
     dated = [newstally.read_jsonl(src, text_field=args.text_field, meta_fields=[args.date_field])
              for src in sources if _format(src, args) == "jsonl"]
