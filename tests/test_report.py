@@ -58,3 +58,18 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         abs(pixels[..., 2] - 0xA8 / 255) < 0.02
     )
     assert blue.sum() > 5000
+
+
+def test_report_leaves_the_plotting_backend_alone() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    import newstally
+    from newstally.report import render
+
+    previous = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        html = render(newstally.count(["a b c", "b c d"]), title="t")
+        assert matplotlib.get_backend() == "svg"
+        assert html.count("data:image/png;base64,") == 1
+    finally:
+        matplotlib.use(previous)

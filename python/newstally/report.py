@@ -26,10 +26,9 @@ caption { font-weight: bold; padding-bottom: 0.3em; } img { max-width: 100%; }
 
 def _chart(draw: Any) -> str | None:
     """``draw(ax)`` rendered to an inline PNG <img>, or None without matplotlib."""
+    # A bare Figure renders to PNG by itself: no pyplot and no backend switch, which would change the
+    # plotting backend of a notebook the report is written from.
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
         from matplotlib.figure import Figure
     except ImportError:
         return None
