@@ -230,3 +230,48 @@ fn public_types_are_send_and_sync() {
     check::<newstally::tokenize::Tokenizer>();
     check::<newstally::sentence::SentenceSplitter>();
 }
+
+#[test]
+fn row_counts_and_lookups_agree_with_the_ranking() {
+    use newstally::terms::DocFreq;
+    let docs = corpus(150, 23);
+    let stats = count(&configs()[1], &docs, 2, 150);
+    let prunings = [
+        Pruning::default(),
+        Pruning {
+            min_count: 3,
+            ..Pruning::default()
+        },
+        Pruning {
+            min_df: DocFreq::Count(2),
+            max_df: DocFreq::Fraction(0.5),
+            ..Pruning::default()
+        },
+        Pruning {
+            max_features: Some(17),
+            ..Pruning::default()
+        },
+        Pruning {
+            min_count: 2,
+            max_features: Some(5),
+            ..Pruning::default()
+        },
+    ];
+    for p in prunings {
+        let s = stats.clone().with_pruning(p);
+        for n in 1..=3 {
+            let ranked = s.ranked(n, None).unwrap();
+            assert_eq!(s.n_rows(n).unwrap(), ranked.len(), "{p:?} n={n}");
+            let table = s.table(n).unwrap();
+            for i in 0..table.len() {
+                let kept = ranked.contains(&i);
+                let got = s.get(n, table.term(i)).unwrap();
+                assert_eq!(got.is_some(), kept, "{p:?} n={n} term {:?}", table.term(i));
+                if kept {
+                    assert_eq!(got, Some((table.count(i), table.df(i))));
+                }
+            }
+            assert_eq!(s.get(n, "no such term").unwrap(), None);
+        }
+    }
+}

@@ -76,7 +76,7 @@ impl PyCorpusStats {
 
     /// Number of rows of the `n`-gram table that pass the pruning.
     fn n_rows(&self, py: Python<'_>, n: usize) -> PyResult<usize> {
-        Ok(py.detach(|| self.inner.ranked(n, None)).py(py)?.len())
+        py.detach(|| self.inner.n_rows(n)).py(py)
     }
 
     /// The top `limit` rows of the pruned `n`-gram table: (terms, counts, dfs), count descending then
@@ -98,21 +98,7 @@ impl PyCorpusStats {
 
     /// (count, df) of `term` in the `n`-gram table, or None if absent or pruned away.
     fn lookup(&self, py: Python<'_>, n: usize, term: &str) -> PyResult<Option<(u64, u64)>> {
-        let t = self.inner.table(n).py(py)?;
-        let Some(i) = t.position(term) else {
-            return Ok(None);
-        };
-        let p = self.inner.pruning();
-        let (lo, hi) = p.df_bounds(self.inner.n_documents()).py(py)?;
-        #[allow(clippy::cast_precision_loss)]
-        let df = t.df(i) as f64;
-        if t.count(i) < p.min_count || df < lo || df > hi {
-            return Ok(None);
-        }
-        if p.max_features.is_some() && !self.inner.ranked(n, None).py(py)?.contains(&i) {
-            return Ok(None);
-        }
-        Ok(Some((t.count(i), t.df(i))))
+        self.inner.get(n, term).py(py)
     }
 
     /// The same results with the entity counts of the same documents attached.

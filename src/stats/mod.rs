@@ -137,25 +137,71 @@ impl CorpusStats {
     /// # Errors
     /// `n` was not counted, or `max_df` resolves below `min_df`.
     pub fn ranked(&self, n: usize, limit: Option<usize>) -> Result<Vec<usize>> {
-        let table = self.table(n)?;
-        if table.is_empty() {
-            // Nothing to prune: an empty corpus must not trip the min_df/max_df consistency check.
+        let Some((table, passes)) = self.filter(n)? else {
             return Ok(Vec::new());
-        }
-        let p = &self.pruning;
-        let (lo, hi) = p.df_bounds(self.n_documents)?;
-        let limit = match (limit, p.max_features) {
+        };
+        let limit = match (limit, self.pruning.max_features) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        Ok(table.ranked(
-            |i| {
-                #[allow(clippy::cast_precision_loss)]
-                let df = table.df(i) as f64;
-                table.count(i) >= p.min_count && df >= lo && df <= hi
-            },
-            limit,
-        ))
+        Ok(table.ranked(passes, limit))
+    }
+
+    /// The `n`-gram table and the test of `min_count`, `min_df` and `max_df`, or `None` for an empty
+    /// table (an empty corpus must not trip the `min_df`/`max_df` consistency check).
+    fn filter(&self, n: usize) -> Result<Option<(&TermTable, impl Fn(usize) -> bool + '_)>> {
+        let table = self.table(n)?;
+        if table.is_empty() {
+            return Ok(None);
+        }
+        let p = &self.pruning;
+        let (lo, hi) = p.df_bounds(self.n_documents)?;
+        let passes = move |i: usize| {
+            #[allow(clippy::cast_precision_loss)]
+            let df = table.df(i) as f64;
+            table.count(i) >= p.min_count && df >= lo && df <= hi
+        };
+        Ok(Some((table, passes)))
+    }
+
+    /// Number of rows of the `n`-gram table that pass the pruning; no sorting needed.
+    ///
+    /// # Errors
+    /// `n` was not counted, or `max_df` resolves below `min_df`.
+    pub fn n_rows(&self, n: usize) -> Result<usize> {
+        let Some((table, passes)) = self.filter(n)? else {
+            return Ok(0);
+        };
+        let passing = (0..table.len()).filter(|&i| passes(i)).count();
+        Ok(self
+            .pruning
+            .max_features
+            .map_or(passing, |m| passing.min(m)))
+    }
+
+    /// (count, df) of `term` in the pruned `n`-gram table, or `None` if absent or pruned away.
+    ///
+    /// # Errors
+    /// `n` was not counted, or `max_df` resolves below `min_df`.
+    pub fn get(&self, n: usize, term: &str) -> Result<Option<(u64, u64)>> {
+        let Some((table, passes)) = self.filter(n)? else {
+            return Ok(None);
+        };
+        let Some(i) = table.position(term).filter(|&i| passes(i)) else {
+            return Ok(None);
+        };
+        if let Some(max) = self.pruning.max_features {
+            // Kept iff fewer than `max` passing rows rank above it (count descending, term ascending):
+            // one linear count instead of ranking the whole table.
+            let c = table.count(i);
+            let above = (0..table.len())
+                .filter(|&j| passes(j) && (table.count(j) > c || (table.count(j) == c && j < i)))
+                .count();
+            if above >= max {
+                return Ok(None);
+            }
+        }
+        Ok(Some((table.count(i), table.df(i))))
     }
 
     /// Encodes to newstally's versioned binary format.
