@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import email.utils
 import json
-import os
 import struct
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from . import _frames
+from . import _frames, _mixins
 from .exceptions import ConfigError, DecodeError, DocumentError, DocumentTypeError
 
 __all__ = ["GroupedStats", "BUCKETS"]
@@ -187,7 +186,7 @@ def _zip_strict(a: Iterable[Any], b: Iterator[Any]) -> Iterator[tuple[Any, Any]]
         raise ConfigError(f"by= has more values than the {i + 1} documents")
 
 
-class GroupedStats:
+class GroupedStats(_mixins.Results):
     """Counting results per group, from ``newstally.count(texts, by=...)``.
 
     Groups are sorted by key (date keys sort chronologically). ``stats[key]`` is that group's
@@ -295,23 +294,6 @@ class GroupedStats:
             groups[k] = groups[k] + s if k in groups else s
         return GroupedStats(groups, self.by, self.bucket, self.skipped + other.skipped)
 
-    def __add__(self, other: object) -> GroupedStats:
-        if not isinstance(other, GroupedStats):
-            return NotImplemented
-        return self.merge(other)
-
-    def __radd__(self, other: object) -> GroupedStats:
-        if isinstance(other, int) and other == 0:
-            return self
-        return NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, GroupedStats):
-            return NotImplemented
-        return self.to_bytes() == other.to_bytes()
-
-    __hash__ = None  # type: ignore[assignment]
-
     def to_bytes(self) -> bytes:
         """Magic, version, a JSON header (grouping, keys, skips), then each group's stats bytes."""
         header = json.dumps(
@@ -358,15 +340,6 @@ class GroupedStats:
         if pos != len(data):
             raise DecodeError(f"cannot decode grouped stats: {len(data) - pos} unexpected trailing bytes")
         return cls(groups, by, bucket, skipped)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write to ``path``; read back with :func:`newstally.load`."""
-        data = self.to_bytes()
-        with open(path, "wb") as f:
-            f.write(data)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (GroupedStats.from_bytes, (self.to_bytes(),))
 
     def entity_table(self, top: int | None = None, label: str | None = None) -> list[tuple[str, str, str, int, int]]:
         """Tidy rows ``(group, entity, label, count, df)``: each group's ``top`` entities (of one ``label``

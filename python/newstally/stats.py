@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from . import _core, _display, _frames, _progress
+from . import _core, _display, _mixins, _progress
 from ._config import count_config
 from ._input import batches
 from .exceptions import ConfigError, DocumentError, DocumentTypeError
@@ -16,7 +16,7 @@ __all__ = ["CorpusStats", "EntityTable", "TermTable", "count", "load"]
 _LABELS = ("PER", "LOC", "ORG", "MISC")
 
 
-class TermTable:
+class TermTable(_mixins.Frames):
     """The terms (or n-grams of one length) of a :class:`CorpusStats`, after pruning.
 
     Rows are ordered by count descending, then term ascending (bytewise). Each row is
@@ -51,20 +51,9 @@ class TermTable:
         return dict(zip(terms, counts.tolist()))
 
     def _columns(self) -> dict[str, Any]:
+        """Columns ``term``, ``count``, ``df`` for ``to_pandas()`` and friends."""
         terms, counts, dfs = self._stats._inner.rows(self._n, None)
         return {"term": terms, "count": counts, "df": dfs}
-
-    def to_pandas(self) -> Any:
-        """A pandas DataFrame with columns ``term``, ``count``, ``df``, in table order."""
-        return _frames.build("pandas", self._columns())
-
-    def to_polars(self) -> Any:
-        """The same table as a polars DataFrame."""
-        return _frames.build("polars", self._columns())
-
-    def to_arrow(self) -> Any:
-        """The same table as a pyarrow Table."""
-        return _frames.build("arrow", self._columns())
 
     def get(self, term: str, default: Any = None) -> Any:
         """The count of ``term``, or ``default`` when it is absent or pruned away."""
@@ -108,7 +97,7 @@ class TermTable:
         return _display.table(f"{len(self):,} {kind}", ["term", "count", "df"], self.top(_display.ROWS), len(self))
 
 
-class EntityTable:
+class EntityTable(_mixins.Frames):
     """Named-entity counts of a :class:`CorpusStats` (``count(..., entities=True)``).
 
     One row per entity and label: ``(entity, label, count, df)``, where ``count`` is the number of
@@ -140,6 +129,7 @@ class EntityTable:
         return dict(self._stats._inner.entity_aliases())
 
     def _columns(self) -> dict[str, Any]:
+        """Columns ``entity``, ``label``, ``count``, ``df`` for ``to_pandas()`` and friends."""
         rows = self.top(None)
         return {
             "entity": [r[0] for r in rows],
@@ -147,18 +137,6 @@ class EntityTable:
             "count": [r[2] for r in rows],
             "df": [r[3] for r in rows],
         }
-
-    def to_pandas(self) -> Any:
-        """A pandas DataFrame with columns ``entity``, ``label``, ``count``, ``df``, in table order."""
-        return _frames.build("pandas", self._columns())
-
-    def to_polars(self) -> Any:
-        """The same table as a polars DataFrame."""
-        return _frames.build("polars", self._columns())
-
-    def to_arrow(self) -> Any:
-        """The same table as a pyarrow Table."""
-        return _frames.build("arrow", self._columns())
 
     def __repr__(self) -> str:
         rows = self.top(5)
@@ -179,7 +157,7 @@ class EntityTable:
         )
 
 
-class CorpusStats:
+class CorpusStats(_mixins.Results):
     """Term and n-gram counts of a corpus, as returned by :func:`count`.
 
     Results add up: ``count(a) + count(b) == count(a + b)`` for any split of a corpus, exactly. They
@@ -263,24 +241,6 @@ class CorpusStats:
             raise TypeError(f"can only merge CorpusStats, not {type(other).__name__}")
         return CorpusStats(self._inner.merge(other._inner))
 
-    def __add__(self, other: object) -> CorpusStats:
-        if not isinstance(other, CorpusStats):
-            return NotImplemented
-        return self.merge(other)
-
-    def __radd__(self, other: object) -> CorpusStats:
-        # sum(list_of_stats) starts from 0.
-        if isinstance(other, int) and other == 0:
-            return self
-        return NotImplemented
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CorpusStats):
-            return NotImplemented
-        return self.to_bytes() == other.to_bytes()
-
-    __hash__ = None  # type: ignore[assignment]
-
     # --- persistence ---------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """The versioned binary encoding (see :meth:`from_bytes`)."""
@@ -293,15 +253,6 @@ class CorpusStats:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"expected bytes, got {type(data).__name__}")
         return cls(_core.CorpusStats.from_bytes(bytes(data)))
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write to ``path`` (conventionally ``*.ntstats``)."""
-        data = self.to_bytes()
-        with open(path, "wb") as f:
-            f.write(data)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (CorpusStats.from_bytes, (self.to_bytes(),))
 
     def __repr__(self) -> str:
         lo, hi = self.ngram_range
