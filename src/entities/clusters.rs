@@ -4,7 +4,7 @@
 use hashbrown::HashMap;
 
 /// Word clusters and capitalisation profiles, read from a clusters file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Clusters {
     map: HashMap<String, (u64, u8), ahash::RandomState>,
     /// lower-cased word -> capitalisation profile in running text

@@ -214,10 +214,17 @@ pub fn word_features(w: &str, clusters: &Clusters, out: &mut [Vec<u64>; WINDOW])
     for v in out.iter_mut() {
         v.clear();
     }
+    // Every string-derived value once: unknown words are scored per lexicon, and this dominates.
+    let chars: Vec<(usize, char)> = w.char_indices().collect();
+    let n = chars.len();
     let lower = w.to_lowercase();
     let h_form = hash_str(w);
     let h_lower = hash_str(&lower);
     let h_sshape = hash_str(&short_shape(w));
+    let h_shape = hash_str(&shape(w));
+    let suffix_at = |k: usize| if n > k { chars[n - k].0 } else { 0 };
+    let suffix = |k: usize| hash_str(&w[suffix_at(k)..].to_lowercase());
+    let (suf3, suf2) = (suffix(3), suffix(2));
     let cl = cluster_of(clusters, w);
     let mut cl_feats = [0u64; 4];
     let prefixes: &[u8] = if clusters.prefixes.is_empty() {
@@ -255,9 +262,9 @@ pub fn word_features(w: &str, clusters: &Clusters, out: &mut [Vec<u64>; WINDOW])
         }
         if pos == 1 || pos == 3 {
             v.push(feat(t::FORM, off, h_form));
-            v.push(feat(t::SUFFIX, off * 8 + 3, suffix_hash(w, 3)));
-            v.push(feat(t::SUFFIX, off * 8 + 2, suffix_hash(w, 2)));
-            v.push(feat(t::SHAPE, off, hash_str(&shape(w))));
+            v.push(feat(t::SUFFIX, off * 8 + 3, suf3));
+            v.push(feat(t::SUFFIX, off * 8 + 2, suf2));
+            v.push(feat(t::SHAPE, off, h_shape));
         } else if pos != 2 {
             v.push(feat(t::FORM, off, h_form));
         }
@@ -266,21 +273,14 @@ pub fn word_features(w: &str, clusters: &Clusters, out: &mut [Vec<u64>; WINDOW])
     let v = &mut out[2];
     v.push(feat(t::BIAS, 0, 0));
     v.push(feat(t::FORM, 2, h_form));
-    v.push(feat(t::SHAPE, 2, hash_str(&shape(w))));
-    let chars: Vec<(usize, char)> = w.char_indices().collect();
-    let n = chars.len();
+    v.push(feat(t::SHAPE, 2, h_shape));
     for k in 1..=4usize {
         if k > n {
             break;
         }
         let pre_end = if k < n { chars[k].0 } else { w.len() };
         v.push(feat(t::PREFIX, k as u64, hash_str(&w[..pre_end])));
-        let suf_start = chars[n - k].0;
-        v.push(feat(
-            t::SUFFIX,
-            16 + k as u64,
-            hash_str(&lower_suffix(&w[suf_start..])),
-        ));
+        v.push(feat(t::SUFFIX, 16 + k as u64, suffix(k)));
     }
     let len_bucket = match n {
         0..=1 => 1,
@@ -291,18 +291,21 @@ pub fn word_features(w: &str, clusters: &Clusters, out: &mut [Vec<u64>; WINDOW])
         _ => 6,
     };
     v.push(feat(t::LEN, 0, len_bucket));
-    let info = word_info(w);
+    let has_letter = w.chars().any(char::is_alphabetic);
+    let has_lower = w.chars().any(char::is_lowercase);
+    let has_upper = w.chars().any(char::is_uppercase);
+    let has_digit = w.chars().any(|c| c.is_ascii_digit());
     let all_digit = n > 0 && w.chars().all(|c| c.is_ascii_digit());
     for (bit, on) in [
-        info.init_upper,
-        info.has_upper && !info.has_lower,
-        w.chars().any(|c| c.is_ascii_digit()),
+        init_up == 1,
+        has_upper && !has_lower,
+        has_digit,
         w.contains('-'),
         w.contains('.'),
         w.contains('\''),
         all_digit,
-        !info.has_letter,
-        info.has_upper && info.has_lower && !info.init_upper,
+        !has_letter,
+        has_upper && has_lower && init_up == 0,
     ]
     .into_iter()
     .enumerate()
@@ -311,17 +314,6 @@ pub fn word_features(w: &str, clusters: &Clusters, out: &mut [Vec<u64>; WINDOW])
             v.push(feat(t::FLAG, bit as u64, 1));
         }
     }
-}
-
-fn lower_suffix(s: &str) -> String {
-    s.to_lowercase()
-}
-
-fn suffix_hash(w: &str, k: usize) -> u64 {
-    let chars: Vec<(usize, char)> = w.char_indices().collect();
-    let n = chars.len();
-    let start = if n > k { chars[n - k].0 } else { 0 };
-    hash_str(&w[start..].to_lowercase())
 }
 
 /// Features of the padding positions before/after a sentence.

@@ -54,9 +54,10 @@ pub mod model;
 pub mod tokenize;
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 pub use conll::{Document, Label, Sentence, Span, read_conll};
-pub use model::{Model, TrainConfig, train, train_cancellable};
+pub use model::{Lexicon, Model, TrainConfig, train, train_cancellable};
 
 use crate::error::Result;
 use crate::parallel::{Cancel, balanced_ranges, pool};
@@ -84,10 +85,14 @@ pub trait EntityRecognizer: Send + Sync {
 }
 
 /// The learned recognizer on raw text: sentence splitting, tokenization and the tagger.
+///
+/// Batch calls keep their word lookups ([`Lexicon`]s) for the next call, so a stream of batches
+/// does not score the same unknown words again and again; results never depend on them.
 #[derive(Debug, Clone)]
 pub struct Recognizer {
     model: Model,
     splitter: SentenceSplitter,
+    lexicons: Arc<Mutex<Vec<Lexicon>>>,
 }
 
 impl Recognizer {
@@ -96,6 +101,7 @@ impl Recognizer {
         Recognizer {
             model,
             splitter: SentenceSplitter::new(),
+            lexicons: Arc::default(),
         }
     }
 
@@ -147,12 +153,18 @@ impl Recognizer {
 
     /// The entities of one text (one document: the tagger uses document-wide context).
     pub fn predict(&self, text: &str) -> Vec<Entity> {
+        self.predict_with(text, &mut Lexicon::new())
+    }
+
+    /// The entities of one text, looking words up in `lexicon`, which can be reused for any number
+    /// of texts (one per thread) and makes later texts faster; the result does not depend on it.
+    pub fn predict_with(&self, text: &str, lexicon: &mut Lexicon) -> Vec<Entity> {
         let windows = self.windows(text);
         let sentences: Vec<Vec<&str>> = windows
             .iter()
             .map(|w| w.iter().map(|r| &text[r.clone()]).collect())
             .collect();
-        let spans = self.model.predict_document(&sentences);
+        let spans = self.model.predict_document_with(&sentences, lexicon);
         let mut out = Vec::new();
         for (w, sp) in windows.iter().zip(spans) {
             for (a, b, label) in sp {
@@ -177,7 +189,26 @@ impl Recognizer {
         threads: usize,
         cancel: &Cancel,
     ) -> Result<Vec<Vec<Entity>>> {
-        map_batch(texts, threads, cancel, |t| self.predict(t))
+        let mut kept = std::mem::take(
+            &mut *self
+                .lexicons
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        kept.resize_with(threads.max(kept.len()), Lexicon::default);
+        let states: Vec<Mutex<Lexicon>> = kept.into_iter().map(Mutex::new).collect();
+        let out = map_batch_in(texts, threads, cancel, &states, |t, lexicon| {
+            self.predict_with(t, lexicon)
+        });
+        // Another call may have run meanwhile; keep the lexicons of whichever ended last.
+        *self
+            .lexicons
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = states
+            .into_iter()
+            .filter_map(|m| m.into_inner().ok())
+            .collect();
+        out
     }
 
     /// IOB2 tags for pre-tokenized sentences of one document.
@@ -207,14 +238,62 @@ where
     T: Send,
     F: Fn(&str) -> T + Sync,
 {
+    map_batch_with(texts, threads, cancel, |t, &mut ()| f(t))
+}
+
+/// [`map_batch`] with a state that `f` may reuse across texts, such as a [`Lexicon`]: one
+/// `S::default()` per thread. The output must not depend on the state.
+///
+/// # Errors
+/// As [`map_batch`].
+pub fn map_batch_with<S, T, F>(
+    texts: &[String],
+    threads: usize,
+    cancel: &Cancel,
+    f: F,
+) -> Result<Vec<T>>
+where
+    S: Default + Send,
+    T: Send,
+    F: Fn(&str, &mut S) -> T + Sync,
+{
+    let states: Vec<Mutex<S>> = (0..threads.max(1)).map(|_| Mutex::default()).collect();
+    map_batch_in(texts, threads, cancel, &states, f)
+}
+
+/// [`map_batch_with`] on given states, one per thread (fewer: threads share them; an empty list
+/// gives each chunk a fresh state).
+fn map_batch_in<S, T, F>(
+    texts: &[String],
+    threads: usize,
+    cancel: &Cancel,
+    states: &[Mutex<S>],
+    f: F,
+) -> Result<Vec<T>>
+where
+    S: Default + Send,
+    T: Send,
+    F: Fn(&str, &mut S) -> T + Sync,
+{
     use rayon::prelude::*;
     let lens: Vec<usize> = texts.iter().map(String::len).collect();
     let ranges = balanced_ranges(&lens, threads * 4);
+    // Each worker only takes its own slot, so the locks are never contended; should a slot be
+    // busy anyway (a worker re-entered), a fresh state does the job.
     let one = |r: &Range<usize>| -> Result<Vec<T>> {
+        let slot = rayon::current_thread_index().unwrap_or(0);
+        let mut guard = states
+            .get(slot % states.len().max(1))
+            .and_then(|m| m.try_lock().ok());
+        let mut fresh = None;
+        let state: &mut S = match guard.as_deref_mut() {
+            Some(s) => s,
+            None => fresh.insert(S::default()),
+        };
         let mut part = Vec::with_capacity(r.len());
         for t in &texts[r.clone()] {
             cancel.check()?;
-            part.push(f(t));
+            part.push(f(t, state));
         }
         Ok(part)
     };

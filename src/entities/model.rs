@@ -14,11 +14,22 @@ use crate::parallel::Cancel;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+mod lexicon;
+mod prefetch;
+pub use lexicon::Lexicon;
+use prefetch::prefetch;
+
+/// No weight row: the feature was never seen in training.
+const NO_ROW: u32 = u32::MAX;
 
 /// Number of BILOU tags: O + {B,I,L,U} x {PER,LOC,ORG,MISC}.
 pub const NT: usize = 17;
 /// Pseudo-tag id for "before the sentence".
 const BOS_TAG: usize = NT;
+/// Values a previous tag can take: the tags and `BOS_TAG`.
+const TAG_CONTEXTS: usize = NT + 1;
 
 #[inline]
 fn tag_kind(t: usize) -> usize {
@@ -303,7 +314,7 @@ impl DocState {
 const PAD_BOS_LOWER: u64 = 0xB05;
 const PAD_EOS_LOWER: u64 = 0xE05;
 
-/// Dynamic (per token) features with values.
+/// Dynamic (per token) features with values: those of the previous tags, then the rest.
 fn dyn_feats(
     ctx: &SentCtx,
     i: usize,
@@ -314,11 +325,26 @@ fn dyn_feats(
 ) {
     out.clear();
     let w = &ctx.infos[i];
+    out.extend(tag_feats(w, t1, t2).map(|h| (h, 1.0)));
+    static_feats(ctx, i, doc, out);
+}
+
+/// The features of token `w` that depend on the two tags before it.
+#[inline]
+fn tag_feats(w: &WordInfo, t1: usize, t2: usize) -> [u64; 4] {
+    [
+        feat(t::T1, t1 as u64, 0),
+        feat(t::T2, (t2 * 32 + t1) as u64, 0),
+        feat(t::T1_LOWER, t1 as u64, w.lower),
+        feat(t::T1_SSHAPE, t1 as u64, w.sshape),
+    ]
+}
+
+/// The dynamic features of token `i` that do not depend on the tags of its sentence, appended
+/// to `out`.
+fn static_feats(ctx: &SentCtx, i: usize, doc: &DocState, out: &mut Vec<(u64, f32)>) {
+    let w = &ctx.infos[i];
     let n = ctx.infos.len();
-    out.push((feat(t::T1, t1 as u64, 0), 1.0));
-    out.push((feat(t::T2, (t2 * 32 + t1) as u64, 0), 1.0));
-    out.push((feat(t::T1_LOWER, t1 as u64, w.lower), 1.0));
-    out.push((feat(t::T1_SSHAPE, t1 as u64, w.sshape), 1.0));
     let lp = if i > 0 {
         ctx.infos[i - 1].lower
     } else {
@@ -480,7 +506,8 @@ pub struct Model {
     keys: Vec<u64>,
     weights: Vec<f32>,
     vocab: Vec<String>,
-    clusters: Clusters,
+    /// Shared with the first stage when equal (as trained): unknown words are featurised once.
+    clusters: Arc<Clusters>,
     gaz_entries: Vec<(String, u8)>,
     /// first-stage model whose predictions feed this model's features
     stage1: Option<Box<Model>>,
@@ -491,6 +518,8 @@ pub struct Model {
     gaz: Gazetteer,
     auto_gaz: Gazetteer,
     words: WordTable,
+    /// Scores of the previous-two-tags features, per (t2, t1), summed.
+    tag_pairs: Vec<[f32; NT]>,
 }
 
 const MAGIC: &[u8; 8] = b"NSTNER\0\x01";
@@ -542,6 +571,13 @@ impl Model {
             gaz.add(&lows, *mask);
         }
         let auto_gaz = gazetteer_from(&auto_entries);
+        let clusters = Arc::new(clusters);
+        let mut stage1 = stage1;
+        if let Some(m1) = &mut stage1
+            && m1.clusters == clusters
+        {
+            m1.clusters = Arc::clone(&clusters);
+        }
         let mut m = Model {
             auto_entries,
             auto_gaz,
@@ -554,7 +590,17 @@ impl Model {
             index,
             gaz,
             words: WordTable::default(),
+            tag_pairs: Vec::new(),
         };
+        let mut tag_pairs = vec![[0f32; NT]; TAG_CONTEXTS * TAG_CONTEXTS];
+        for t2 in 0..TAG_CONTEXTS {
+            for t1 in 0..TAG_CONTEXTS {
+                let scores = &mut tag_pairs[t2 * TAG_CONTEXTS + t1];
+                m.add_feat(feat(t::T1, t1 as u64, 0), 1.0, scores);
+                m.add_feat(feat(t::T2, (t2 * 32 + t1) as u64, 0), 1.0, scores);
+            }
+        }
+        m.tag_pairs = tag_pairs;
         let mut words = WordTable::default();
         let mut buf: [Vec<u64>; WINDOW] = Default::default();
         // ids 0 and 1: sentence padding before / after
@@ -581,21 +627,33 @@ impl Model {
     fn push_word_vec(&self, feats: &[Vec<u64>; WINDOW], vecs: &mut Vec<f32>) {
         for fs in feats {
             let mut acc = [0f32; NT];
-            for f in fs {
-                if let Some(&r) = self.index.get(f) {
-                    let row = &self.weights[r as usize * NT..r as usize * NT + NT];
-                    for k in 0..NT {
-                        acc[k] += row[k];
-                    }
-                }
+            for &f in fs {
+                self.add_row(self.row_of(f), &mut acc);
             }
             vecs.extend_from_slice(&acc);
         }
     }
 
+    /// The weight row of feature `h`, or `NO_ROW`.
+    #[inline]
+    fn row_of(&self, h: u64) -> u32 {
+        self.index.get(&h).copied().unwrap_or(NO_ROW)
+    }
+
+    #[inline]
+    fn add_row(&self, r: u32, scores: &mut [f32; NT]) {
+        if r != NO_ROW {
+            let row = &self.weights[r as usize * NT..r as usize * NT + NT];
+            for k in 0..NT {
+                scores[k] += row[k];
+            }
+        }
+    }
+
     #[inline]
     fn add_feat(&self, h: u64, v: f32, scores: &mut [f32; NT]) {
-        if let Some(&r) = self.index.get(&h) {
+        let r = self.row_of(h);
+        if r != NO_ROW {
             let row = &self.weights[r as usize * NT..r as usize * NT + NT];
             for k in 0..NT {
                 scores[k] += v * row[k];
@@ -649,40 +707,49 @@ impl Model {
     }
 
     fn predict_document_tags(&self, sentences: &[Vec<&str>]) -> Vec<Vec<u8>> {
+        self.predict_document_tags_with(sentences, &mut Lexicon::new())
+    }
+
+    /// Tags one document, resolving words through `lexicon` (which may have seen other documents:
+    /// the tags do not depend on it).
+    pub fn predict_document_with(
+        &self,
+        sentences: &[Vec<&str>],
+        lexicon: &mut Lexicon,
+    ) -> Vec<Vec<(usize, usize, Label)>> {
+        self.predict_document_tags_with(sentences, lexicon)
+            .iter()
+            .map(|t| bilou_to_spans(t))
+            .collect()
+    }
+
+    fn predict_document_tags_with(
+        &self,
+        sentences: &[Vec<&str>],
+        lexicon: &mut Lexicon,
+    ) -> Vec<Vec<u8>> {
+        lexicon.start_document();
+        let entries: Vec<Vec<u32>> = sentences
+            .iter()
+            .map(|s| s.iter().map(|tok| lexicon.entry(self, tok)).collect())
+            .collect();
+        self.tag_entries(&entries, lexicon, 0)
+    }
+
+    /// Tags a document of lexicon entries with the stage at `depth` (0: this model).
+    fn tag_entries(
+        &self,
+        entries: &[Vec<u32>],
+        lexicon: &mut Lexicon,
+        depth: usize,
+    ) -> Vec<Vec<u8>> {
         let g = self.words.infos.len() as u32;
-        let mut local = WordTable::default();
-        let mut buf: [Vec<u64>; WINDOW] = Default::default();
-        // word ids and infos for every sentence
-        let mut all_wids: Vec<Vec<u32>> = Vec::with_capacity(sentences.len());
-        let mut all_infos: Vec<Vec<WordInfo>> = Vec::with_capacity(sentences.len());
-        for s in sentences {
-            let mut wids = Vec::with_capacity(s.len());
-            let mut infos = Vec::with_capacity(s.len());
-            for tok in s {
-                let w = features::normalize(tok);
-                let id = if let Some(&id) = self.words.map.get(w.as_ref()) {
-                    infos.push(self.words.infos[id as usize]);
-                    id
-                } else if let Some(&id) = local.map.get(w.as_ref()) {
-                    infos.push(local.infos[id as usize]);
-                    g + id
-                } else {
-                    features::word_features(&w, &self.clusters, &mut buf);
-                    self.push_word_vec(&buf, &mut local.vecs);
-                    let info = features::word_info(&w);
-                    local.infos.push(info);
-                    infos.push(info);
-                    let id = (local.infos.len() - 1) as u32;
-                    local.map.insert(w.as_ref().into(), id);
-                    g + id
-                };
-                wids.push(id);
-            }
-            all_wids.push(wids);
-            all_infos.push(infos);
-        }
+        let all_infos: Vec<Vec<WordInfo>> = entries
+            .iter()
+            .map(|s| s.iter().map(|&e| lexicon.info(e)).collect())
+            .collect();
         let mut ext = match &self.stage1 {
-            Some(m1) => stage2_feats(&all_infos, &m1.predict_document_tags(sentences)),
+            Some(m1) => stage2_feats(&all_infos, &m1.tag_entries(entries, lexicon, depth + 1)),
             None => Vec::new(),
         }
         .into_iter();
@@ -690,10 +757,12 @@ impl Model {
         doc.scan_casing(&all_infos);
         let mut ctx = SentCtx::default();
         let mut fbuf = Vec::with_capacity(32);
-        let mut out = Vec::with_capacity(sentences.len());
-        for (wids, infos) in all_wids.into_iter().zip(all_infos) {
+        let mut base: Vec<[f32; NT]> = Vec::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for (infos, sent) in all_infos.into_iter().zip(entries) {
             ctx.caps = is_caps_sentence(&infos);
-            ctx.wids = wids;
+            ctx.wids.clear();
+            ctx.wids.extend(sent.iter().map(|&e| lexicon.id(depth, e)));
             ctx.infos = infos;
             self.auto_gaz.matches(
                 &ctx.infos,
@@ -715,33 +784,62 @@ impl Model {
                 ctx.ext = fs;
             }
             let n = ctx.wids.len();
-            let mut tags: Vec<u8> = Vec::with_capacity(n);
-            for i in 0..n {
-                let mut scores = [0f32; NT];
+            // First every score that does not depend on this sentence's tags: the lookups are
+            // independent, so the memory system can overlap them.
+            base.clear();
+            base.resize(n, [0f32; NT]);
+            // Each word's cached scores for its five window positions lie together: adding them
+            // word by word reads one block per token instead of rows of five different words.
+            let block_of = |j: isize| {
+                let wid = if j < 0 {
+                    0
+                } else if j as usize >= n {
+                    1
+                } else {
+                    ctx.wids[j as usize]
+                };
+                if wid < g {
+                    &self.words.vecs[wid as usize * WINDOW * NT..][..WINDOW * NT]
+                } else {
+                    lexicon.local_block(depth, wid - g)
+                }
+            };
+            for j in -HALF..n as isize + HALF {
+                let ahead = block_of(j + 4);
+                for line in (0..WINDOW * NT).step_by(16) {
+                    prefetch(&ahead[line]);
+                }
+                let block = block_of(j);
                 for p in 0..WINDOW {
-                    let j = i as isize + p as isize - HALF;
-                    let wid = if j < 0 {
-                        0
-                    } else if j as usize >= n {
-                        1
-                    } else {
-                        ctx.wids[j as usize]
-                    };
-                    let v = if wid < g {
-                        &self.words.vecs[(wid as usize * WINDOW + p) * NT..][..NT]
-                    } else {
-                        &local.vecs[((wid - g) as usize * WINDOW + p) * NT..][..NT]
-                    };
+                    let i = j - p as isize + HALF;
+                    if i < 0 || i as usize >= n {
+                        continue;
+                    }
+                    let scores = &mut base[i as usize];
+                    let v = &block[p * NT..][..NT];
                     for k in 0..NT {
                         scores[k] += v[k];
                     }
                 }
+            }
+            for (i, scores) in base.iter_mut().enumerate() {
+                fbuf.clear();
+                static_feats(&ctx, i, &doc, &mut fbuf);
+                for &(h, v) in &fbuf {
+                    self.add_feat(h, v, scores);
+                }
+            }
+            let mut tags: Vec<u8> = Vec::with_capacity(n);
+            for (i, &(mut scores)) in base.iter().enumerate() {
                 let t1 = if i > 0 { tags[i - 1] as usize } else { BOS_TAG };
                 let t2 = if i > 1 { tags[i - 2] as usize } else { BOS_TAG };
-                dyn_feats(&ctx, i, t1, t2, &doc, &mut fbuf);
-                for &(h, v) in &fbuf {
-                    self.add_feat(h, v, &mut scores);
+                let pair = &self.tag_pairs[t2 * TAG_CONTEXTS + t1];
+                for k in 0..NT {
+                    scores[k] += pair[k];
                 }
+                let (lower, shape) = lexicon.tag_rows(self, depth, sent[i], t1);
+                self.add_row(lower, &mut scores);
+                self.add_row(shape, &mut scores);
                 tags.push(best_tag(&scores, t1, i + 1 == n) as u8);
             }
             doc.record(&ctx.infos, &tags);

@@ -183,6 +183,37 @@ fn batch_is_independent_of_threads() {
 }
 
 #[test]
+fn kept_word_lookups_do_not_change_results() {
+    let r = shipped();
+    let texts: Vec<String> = [
+        "Zbigniew Quorvant of Veltrix Holdings met Mr. Putin in Vladivostok.",
+        "VELTRIX HOLDINGS SHARES FALL IN LONDON",
+        "The Quorvant family sold Veltrix to Siemens; Putin's office declined comment.",
+        "Markets in Tokyo, Frankfurt and New York rose after the Bundesbank spoke.",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let fresh: Vec<Vec<Entity>> = texts.iter().map(|t| r.predict(t)).collect();
+    // One lexicon for all texts, in both orders, and one so small that it starts over often.
+    for max_forms in [usize::MAX, 5] {
+        let mut lexicon = Lexicon::with_max_forms(max_forms);
+        for _ in 0..2 {
+            for (t, want) in texts.iter().zip(&fresh).rev() {
+                assert_eq!(&r.predict_with(t, &mut lexicon), want);
+            }
+        }
+    }
+    // Batch calls keep their lexicons for the next call, whatever its thread count.
+    for threads in [2, 1, 3, 2] {
+        assert_eq!(
+            r.predict_batch(&texts, threads, &Cancel::new()).unwrap(),
+            fresh
+        );
+    }
+}
+
+#[test]
 fn public_types_are_send_sync() {
     fn check<T: Send + Sync>() {}
     check::<Recognizer>();
