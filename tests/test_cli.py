@@ -389,6 +389,23 @@ def test_count_entities_in_every_format(capsys: pytest.CaptureFixture[str]) -> N
     assert f"entities: top 3 of {len(stats.entities):,}" in out and expected[0][0] in out
 
 
+def test_count_entities_with_a_gazetteer_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    gaz = write(tmp_path / "gaz.csv", 'phrase,label,id\nLendrian Reserve Bank,ORG,central-bank\n"Okafor, Adaeze",PER,x\n')
+    code, out, _ = run(capsys, "count", "--sample", "--entities", "--gazetteer", gaz, "--top", "0", "--format", "json")
+    assert code == 0
+    names = {(e["entity"], e["label"]) for e in json.loads(out)["entities"]}
+    assert ("central-bank", "ORG") in names and ("Lendrian Reserve Bank", "ORG") not in names
+    bad = write(tmp_path / "bad.csv", "Lendrian Reserve Bank,ORG\n")
+    code, _, err = run(capsys, "count", "--sample", "--entities", "--gazetteer", bad)
+    assert code == 1 and "bad.csv:1:" in err and "3 columns" in err
+    label = write(tmp_path / "label.csv", "Lendrian Reserve Bank,BANK,x\n")
+    code, _, err = run(capsys, "count", "--sample", "--entities", "--gazetteer", label)
+    assert code == 1 and "label.csv" in err and "BANK" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["count", "--sample", "--gazetteer", gaz])
+    assert exit_info.value.code == 2
+
+
 def test_progress_bar_on_a_terminal_shows_rate_and_total(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -402,6 +402,41 @@ def test_gazetteer_combined_with_the_model(rec):
         rec.predict(text, gazetteer={"Acme": ("ORG", "x")})
 
 
+def test_count_entities_with_a_gazetteer():
+    g = Gazetteer({
+        "U.S.": ("LOC", "United States"),
+        "Kremlin": ("ORG", "Q-kremlin"),
+        "Vladimir Putin": ("PER", "Vladimir Putin"),
+        "Zorblax Corp": ("ORG", "Zorblax Corporation"),
+    })
+    docs = [
+        "Vladimir Putin met U.S. officials at the Kremlin. Putin said little.",
+        "Zorblax Corp, a firm the model has never heard of, hired U.S. lawyers.",
+        "The United States said nothing.",
+    ]
+    stats = newstally.count(docs, entities=True, gazetteer=g)
+    rows = {(e, lab): (c, df) for e, lab, c, df in stats.entities.top(None)}
+    # Matches count under their ids; a later "Putin" joins the full name the gazetteer gave.
+    assert rows[("Vladimir Putin", "PER")] == (2, 1)
+    assert rows[("United States", "LOC")][1] == 3  # 2 matches + the model's "United States"
+    assert rows[("Q-kremlin", "ORG")] == (1, 1)
+    assert rows[("Zorblax Corporation", "ORG")] == (1, 1)
+    assert not any(e == "U.S." for e, _ in rows)
+    # Without the gazetteer, the ids do not appear.
+    plain = {e for e, *_ in newstally.count(docs, entities=True).entities.top(None)}
+    assert "Q-kremlin" not in plain and "Zorblax Corporation" not in plain
+    # Exact merges and thread-count independence hold with a gazetteer too.
+    halves = newstally.count(docs[:1], entities=True, gazetteer=g) + newstally.count(
+        docs[1:], entities=True, gazetteer=g
+    )
+    assert halves == stats
+    assert newstally.count(docs, entities=True, gazetteer=g, n_threads=1, batch_size=1) == stats
+    with pytest.raises(ConfigError, match="gazetteer"):
+        newstally.count(docs, gazetteer=g)
+    with pytest.raises(ConfigError, match="gazetteer"):
+        newstally.count(docs, entities=True, gazetteer={"U.S.": ("LOC", "United States")})
+
+
 def test_gazetteer_bad_entries_and_size():
     with pytest.raises(ConfigError, match="PRODUCT"):
         Gazetteer({"iPhone": ("PRODUCT", "x")})

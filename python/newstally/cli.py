@@ -119,6 +119,30 @@ def _stop_words(value: str) -> str | list[str] | None:
         raise CliError(f"{value}: {getattr(e, 'strerror', None) or e}") from None
 
 
+def _gazetteer(path: str | None) -> newstally.Gazetteer | None:
+    """A gazetteer from a CSV file with the columns phrase, label, id (a header row of those names
+    is skipped); errors name the file and line."""
+    if path is None:
+        return None
+    import csv
+
+    rows: dict[str, tuple[str, str]] = {}
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            for line, row in enumerate(csv.reader(f), start=1):
+                if not row or (line == 1 and [c.strip().lower() for c in row] == ["phrase", "label", "id"]):
+                    continue
+                if len(row) != 3:
+                    raise CliError(f"{path}:{line}: expected 3 columns (phrase, label, id), got {len(row)}")
+                rows[row[0]] = (row[1].strip(), row[2])
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise CliError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        return newstally.Gazetteer(rows)
+    except newstally.exceptions.ConfigError as e:
+        raise CliError(f"{path}: {e}") from None
+
+
 def _number(value: str) -> int | float:
     """An int (documents) or a float (fraction of documents), like ``min_df`` itself."""
     try:
@@ -175,6 +199,9 @@ def _add_count(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     p.add_argument("--save", metavar="OUT", help="also save the counts (conventionally OUT.ntstats)")
     p.add_argument("--entities", action="store_true", help="also count named entities (people, places, ...)")
+    p.add_argument("--gazetteer", metavar="CSV",
+                   help="with --entities: also match these phrases (CSV columns phrase,label,id); "
+                        "matches count under their id")
     p.set_defaults(func=_cmd_count, command_parser=p)
 
 
@@ -189,12 +216,15 @@ def _cmd_count(args: argparse.Namespace) -> int:
     if args.ngram_range and args.ngram_range[0] > args.ngram_range[1]:
         parser.error(f"--ngram-range: MIN ({args.ngram_range[0]}) is greater than MAX ({args.ngram_range[1]})")
     lo, hi = (args.ngrams, args.ngrams) if args.ngrams else tuple(args.ngram_range or (1, 1))
+    if args.gazetteer and not args.entities:
+        parser.error("--gazetteer needs --entities")
+    gazetteer = _gazetteer(args.gazetteer)
     # Readers expand their paths when made: a missing file fails before time is spent on the others.
     corpora = [_reader(src, args) for src in sources]
     start = time.perf_counter()
     stats = newstally.count(_texts(corpora, sources), ngram_range=(lo, hi), stop_words=_stop_words(args.stop_words),
                             tokenizer=args.tokenizer, min_df=args.min_df, n_threads=args.threads,
-                            entities=args.entities, progress=False)
+                            entities=args.entities, gazetteer=gazetteer, progress=False)
     seconds = time.perf_counter() - start
     if args.save:  # before printing, so a closed pipe cannot lose it
         stats.save(args.save)

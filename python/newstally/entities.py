@@ -16,9 +16,11 @@ The recognizer is an averaged-perceptron tagger trained on CoNLL-2003 English (s
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, Union
 
@@ -129,7 +131,8 @@ class Gazetteer:
         if isinstance(texts, str):
             raise DocumentTypeError("find_batch() takes an iterable of str, not a single str")
         docs = texts if isinstance(texts, list) else list(texts)
-        return [[GazetteerMatch(*m) for m in ms] for ms in self._core.find_batch(docs, n_threads=n_threads)]
+        with _gc_paused():
+            return [[GazetteerMatch(*m) for m in ms] for ms in self._core.find_batch(docs, n_threads=n_threads)]
 
 
 def _rebuild_gazetteer(entries: dict[str, tuple[str, str]], ignore_case: bool) -> Gazetteer:
@@ -142,6 +145,22 @@ def _gazetteer_core(gazetteer: Gazetteer | None) -> Any:
     if not isinstance(gazetteer, Gazetteer):
         raise ConfigError(f"invalid gazetteer: expected a newstally.Gazetteer, got {type(gazetteer).__name__}")
     return gazetteer._core
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector while a batch's results are built.
+
+    Tens of thousands of new tuples would trigger full collections that walk the caller's whole
+    heap (with a spaCy model loaded, these took 30% of the batch time); the results hold no cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _entities(rows: list[tuple[int, int, str, str]]) -> list[Entity]:
@@ -222,7 +241,8 @@ class Recognizer:
             raise DocumentTypeError("predict_batch() takes an iterable of str, not a single str")
         g = _gazetteer_core(gazetteer)
         docs = texts if isinstance(texts, list) else list(texts)
-        return [_entities(rows) for rows in self._core.predict_batch(docs, n_threads=n_threads, gazetteer=g)]
+        with _gc_paused():
+            return [_entities(rows) for rows in self._core.predict_batch(docs, n_threads=n_threads, gazetteer=g)]
 
     def tag(self, sentences: list[list[str]]) -> list[list[str]]:
         """IOB2 tags (``B-PER``, ``I-PER``, ``O`` ...) for pre-tokenized sentences of one document.

@@ -311,6 +311,7 @@ def count(
     entities: bool = False,
     recognizer: Any = None,
     entity_aliases: Any = None,
+    gazetteer: Any = None,
 ) -> Any:
     """Count terms and word n-grams over ``texts``, in parallel.
 
@@ -354,6 +355,11 @@ def count(
         the shipped :class:`newstally.Recognizer`). ``entity_aliases`` maps a mention to the name it
         stands for, e.g. ``{"U.S.": "United States"}`` (case-insensitive). Results with entities merge
         only with results counted with the same alias table.
+    gazetteer
+        A :class:`newstally.Gazetteer` used with the recognizer (needs ``entities=True``): its matches
+        count under their canonical ids, and model entities overlapping a match are dropped. An id
+        that is a full name ("Vladimir Putin") also takes later partial mentions ("Putin") of the
+        same label in the article, as model mentions do.
 
     Examples
     --------
@@ -393,13 +399,18 @@ def count(
             if not isinstance(a, str) or not isinstance(b, str):
                 raise ConfigError(f"invalid entity_aliases: {a!r}: {b!r}; keys and values must be str")
         aliases = list(aliases.items())
-    elif recognizer is not None or entity_aliases is not None:
-        raise ConfigError("recognizer= and entity_aliases= need entities=True")
+        if gazetteer is not None:
+            from .entities import Gazetteer
+
+            if not isinstance(gazetteer, Gazetteer):
+                raise ConfigError(f"invalid gazetteer: expected a newstally.Gazetteer, got {type(gazetteer).__name__}")
+    elif recognizer is not None or entity_aliases is not None or gazetteer is not None:
+        raise ConfigError("recognizer=, entity_aliases= and gazetteer= need entities=True")
     if by is None and bucket is not None:
         raise ConfigError("bucket= needs by= (the date field or values to bucket)")
 
     def accumulator() -> _Accumulator:
-        return _Accumulator(_core.Counter(config, n_threads=n_threads), recognizer, aliases, n_threads)
+        return _Accumulator(_core.Counter(config, n_threads=n_threads), recognizer, aliases, n_threads, gazetteer)
 
     total = len(texts) if hasattr(texts, "__len__") and not isinstance(texts, (str, bytes)) else None
     bar = _progress.bar(progress, total, "counting")
@@ -457,16 +468,19 @@ def _count_grouped(
 class _Accumulator:
     """One term counter (and optionally one entity counter) fed batch by batch."""
 
-    def __init__(self, counter: Any, recognizer: Any, aliases: Any, n_threads: int | None) -> None:
+    def __init__(
+        self, counter: Any, recognizer: Any, aliases: Any, n_threads: int | None, gazetteer: Any = None
+    ) -> None:
         self.counter = counter
         self.recognizer = recognizer
         self.entities = None if recognizer is None else _core.EntityCounter(aliases)
         self.n_threads = n_threads
+        self.gazetteer = None if gazetteer is None else gazetteer._core
 
     def update(self, batch: list[Any]) -> None:
         self.counter.update(batch)
         if self.entities is not None:
-            self.entities.update(self.recognizer._core, batch, n_threads=self.n_threads)
+            self.entities.update(self.recognizer._core, batch, n_threads=self.n_threads, gazetteer=self.gazetteer)
 
     def update_indexed(self, docs: list[tuple[int, Any]]) -> None:
         """Update with documents that carry their corpus index, so errors name the right one."""

@@ -230,6 +230,38 @@ pub fn combine(gazetteer: &[Entity], model: &[Entity]) -> Vec<Entity> {
     out
 }
 
+/// One article's mentions for [`super::counts::EntityCounts`]: the gazetteer's matches under their
+/// canonical ids, and the model's entities that do not overlap a match under their text, in text
+/// order.
+pub fn mentions<'a>(
+    gazetteer: &'a Gazetteer,
+    text: &'a str,
+    found: &[GazetteerMatch],
+    model: &[Entity],
+) -> Vec<(&'a str, Label)> {
+    let matched: Vec<Entity> = found
+        .iter()
+        .map(|m| Entity {
+            start: m.start,
+            end: m.end,
+            label: gazetteer.label(m.entry),
+        })
+        .collect();
+    let mut next = 0;
+    combine(&matched, model)
+        .into_iter()
+        .map(|e| {
+            // Matches come out of `combine` in order, each exactly once.
+            if next < found.len() && (found[next].start, found[next].end) == (e.start, e.end) {
+                next += 1;
+                (gazetteer.id(found[next - 1].entry), e.label)
+            } else {
+                (&text[e.start..e.end], e.label)
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +350,50 @@ mod tests {
         );
         // Seconds in a release build; generous for an unoptimised test build on a busy machine.
         assert!(built.as_secs() < 60, "{built:?}");
+    }
+
+    #[test]
+    fn mentions_use_canonical_ids() {
+        let g = Gazetteer::new(
+            [
+                ("U.S.", Label::Loc, "United States"),
+                ("Vladimir Putin", Label::Per, "Vladimir Putin"),
+            ],
+            false,
+        )
+        .unwrap();
+        let text = "Vladimir Putin told U.S. envoys in Moscow that Putin would wait.";
+        let span = |s: &str, label| {
+            let start = text.find(s).unwrap();
+            Entity {
+                start,
+                end: start + s.len(),
+                label,
+            }
+        };
+        // The model's entities: one overlapping the first match, Moscow, and the second "Putin".
+        let model = [
+            span("Putin told", Label::Per),
+            span("Moscow", Label::Loc),
+            Entity {
+                start: text.rfind("Putin").unwrap(),
+                end: text.rfind("Putin").unwrap() + 5,
+                label: Label::Per,
+            },
+        ];
+        assert_eq!(
+            mentions(&g, text, &g.find(text), &model),
+            vec![
+                ("Vladimir Putin", Label::Per),
+                ("United States", Label::Loc),
+                ("Moscow", Label::Loc),
+                ("Putin", Label::Per),
+            ]
+        );
+        assert_eq!(
+            mentions(&g, text, &[], &model[1..2]),
+            vec![("Moscow", Label::Loc)]
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::entities::{
     conll::read_conll,
     counts::EntityCounts,
     eval::EvalReport,
-    gazetteer::{Gazetteer, combine},
+    gazetteer::{self, Gazetteer, combine},
     map_batch, train_cancellable,
 };
 use crate::error::Error;
@@ -116,12 +116,13 @@ impl PyRecognizer {
         let gazetteer = gazetteer.map(|g| Arc::clone(&g.get().inner));
         detached(py, move |cancel| {
             let threads = threads.min(docs.len().max(1));
-            let ents = match &gazetteer {
-                None => inner.predict_batch(&docs, threads, cancel)?,
-                Some(g) => map_batch(&docs, threads, cancel, |t| {
-                    combine(&g.recognize(t), &inner.predict(t))
-                })?,
-            };
+            let mut ents = inner.predict_batch(&docs, threads, cancel)?;
+            if let Some(g) = &gazetteer {
+                let found = map_batch(&docs, threads, cancel, |t| g.recognize(t))?;
+                for (model, matched) in ents.iter_mut().zip(&found) {
+                    *model = combine(matched, model);
+                }
+            }
             Ok(docs
                 .iter()
                 .zip(&ents)
@@ -295,27 +296,37 @@ impl PyEntityCounter {
         }
     }
 
-    /// Finds the entities of a batch of articles with `recognizer` and counts them.
-    #[pyo3(signature = (recognizer, docs, *, n_threads = None))]
+    /// Finds the entities of a batch of articles with `recognizer` (and `gazetteer`, whose matches
+    /// count under their canonical ids) and counts them.
+    #[pyo3(signature = (recognizer, docs, *, n_threads = None, gazetteer = None))]
     fn update(
         &mut self,
         py: Python<'_>,
         recognizer: &PyRecognizer,
         docs: &Bound<'_, PyList>,
         n_threads: Option<usize>,
+        gazetteer: Option<&Bound<'_, PyGazetteer>>,
     ) -> PyResult<()> {
         let threads = resolve_threads(n_threads).py(py)?;
         let docs = texts(py, docs, 0)?;
         let inner = Arc::clone(&recognizer.inner);
+        let gazetteer = gazetteer.map(|g| Arc::clone(&g.get().inner));
         let mut counts = std::mem::take(&mut self.counts);
         let counts = detached(py, move |cancel| {
             let threads = threads.min(docs.len().max(1));
             let ents = inner.predict_batch(&docs, threads, cancel)?;
-            for (text, es) in docs.iter().zip(&ents) {
-                let mentions: Vec<(&str, Label)> = es
-                    .iter()
-                    .map(|e| (&text[e.start..e.end], e.label))
-                    .collect();
+            let found = match &gazetteer {
+                Some(g) => map_batch(&docs, threads, cancel, |t| g.find(t))?,
+                None => Vec::new(),
+            };
+            for (i, (text, es)) in docs.iter().zip(&ents).enumerate() {
+                let mentions: Vec<(&str, Label)> = match &gazetteer {
+                    Some(g) => gazetteer::mentions(g, text, &found[i], es),
+                    None => es
+                        .iter()
+                        .map(|e| (&text[e.start..e.end], e.label))
+                        .collect(),
+                };
                 counts.add_article(&mentions);
             }
             Ok(counts)
