@@ -1,10 +1,12 @@
-//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] FILE...`
+//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] [--word] FILE...`
+//! (`--word`: the word tokenizer instead of scikit-learn's pattern).
 //! A profiling aid; the benchmarks proper are `benches/*.rs` and `benches/compare.py`.
 
 use std::time::Instant;
 
 use newstally::parallel::Cancel;
 use newstally::terms::{CountConfig, Counter};
+use newstally::tokenize::{TokenizerConfig, WordTokenizerConfig};
 
 /// User + system CPU seconds of this process so far (from /proc/self/stat, 10 ms resolution): less
 /// disturbed than wall time when other work shares the machine.
@@ -22,6 +24,7 @@ fn main() {
     let mut hi = 1;
     let mut threads = None;
     let mut matrix = false;
+    let mut word = false;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -34,6 +37,7 @@ fn main() {
             }
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()),
             "--matrix" => matrix = true,
+            "--word" => word = true,
             _ => files.push(a),
         }
     }
@@ -50,6 +54,11 @@ fn main() {
         let cpu0 = cpu_seconds();
         let config = CountConfig {
             ngram_range: (1, hi),
+            tokenizer: if word {
+                TokenizerConfig::Word(WordTokenizerConfig::default())
+            } else {
+                TokenizerConfig::sklearn()
+            },
             ..CountConfig::default()
         };
         let mut c = Counter::new(config, threads, matrix).expect("counter");

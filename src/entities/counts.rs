@@ -150,22 +150,41 @@ impl EntityCounts {
     /// # Errors
     /// [`Error::Incompatible`] when the alias tables differ.
     pub fn merge(&self, other: &Self) -> Result<Self> {
+        let mut out = self.clone();
+        out.absorb(other.clone())?;
+        Ok(out)
+    }
+
+    /// Adds `other` to these counts in place (see [`EntityCounts::merge`]).
+    ///
+    /// # Errors
+    /// [`Error::Incompatible`] when the alias tables differ; the counts are then unchanged.
+    pub fn absorb(&mut self, other: Self) -> Result<()> {
         if self.aliases != other.aliases {
             return Err(Error::Incompatible(
                 "entity counts made with different alias tables".to_owned(),
             ));
         }
-        let mut out = self.clone();
-        out.n_documents += other.n_documents;
-        for (key, row) in &other.rows {
-            let r = out.rows.entry(key.clone()).or_default();
+        self.n_documents += other.n_documents;
+        for (key, row) in other.rows {
+            let r = self.rows.entry(key).or_default();
             r.count += row.count;
             r.df += row.df;
-            for (form, n) in &row.forms {
-                *r.forms.entry(form.clone()).or_insert(0) += n;
+            for (form, n) in row.forms {
+                *r.forms.entry(form).or_insert(0) += n;
             }
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Empty counts with the same alias table.
+    #[must_use]
+    pub fn empty_like(&self) -> Self {
+        EntityCounts {
+            aliases: self.aliases.clone(),
+            n_documents: 0,
+            rows: BTreeMap::new(),
+        }
     }
 
     /// Rows as (name, label, count, df): count descending, then name, then label; at most `k`,
@@ -295,5 +314,16 @@ mod tests {
         }
         whole.validate().unwrap();
         assert!(whole.merge(&EntityCounts::new::<&str, &str>(&[])).is_err());
+        // In place, part by part, as the batch counter adds up its parallel parts.
+        let mut summed = whole.empty_like();
+        for a in &articles {
+            let mut part = whole.empty_like();
+            part.add_article(a);
+            summed.absorb(part).unwrap();
+        }
+        assert_eq!(summed, whole);
+        let before = summed.clone();
+        assert!(summed.absorb(EntityCounts::new::<&str, &str>(&[])).is_err());
+        assert_eq!(summed, before);
     }
 }

@@ -86,8 +86,9 @@ pub trait EntityRecognizer: Send + Sync {
 
 /// The learned recognizer on raw text: sentence splitting, tokenization and the tagger.
 ///
-/// Batch calls keep their word lookups ([`Lexicon`]s) for the next call, so a stream of batches
-/// does not score the same unknown words again and again; results never depend on them.
+/// Batch calls keep their word lookups ([`Lexicon`]s, one per thread, at most about 30 MB each) for
+/// the next call, so a stream of batches does not score the same unknown words again and again;
+/// results never depend on them.
 #[derive(Debug, Clone)]
 pub struct Recognizer {
     model: Model,
@@ -239,6 +240,32 @@ where
     F: Fn(&str) -> T + Sync,
 {
     map_batch_with(texts, threads, cancel, |t, &mut ()| f(t))
+}
+
+/// `f` applied to contiguous chunks of `0..texts.len()` of similar byte size, on `threads`
+/// threads; the results in chunk order. How the texts are cut depends on `threads`, so `f`'s
+/// results must add up the same for any cut.
+///
+/// # Errors
+/// [`crate::Error::Interrupted`] when `cancel` is set (checked between chunks), or a thread pool
+/// that cannot start.
+pub fn map_chunks<T, F>(texts: &[String], threads: usize, cancel: &Cancel, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(Range<usize>) -> T + Sync,
+{
+    use rayon::prelude::*;
+    let lens: Vec<usize> = texts.iter().map(String::len).collect();
+    let ranges = balanced_ranges(&lens, threads * 4);
+    let one = |r: &Range<usize>| -> Result<T> {
+        cancel.check()?;
+        Ok(f(r.clone()))
+    };
+    if threads <= 1 {
+        ranges.iter().map(one).collect()
+    } else {
+        pool(threads)?.install(|| ranges.par_iter().map(one).collect())
+    }
 }
 
 /// [`map_batch`] with a state that `f` may reuse across texts, such as a [`Lexicon`]: one

@@ -17,7 +17,7 @@ use crate::entities::{
     counts::EntityCounts,
     eval::EvalReport,
     gazetteer::{self, Gazetteer, combine},
-    map_batch, train_cancellable,
+    map_batch, map_chunks, train_cancellable,
 };
 use crate::error::Error;
 use crate::parallel::resolve_threads;
@@ -319,15 +319,26 @@ impl PyEntityCounter {
                 Some(g) => map_batch(&docs, threads, cancel, |t| g.find(t))?,
                 None => Vec::new(),
             };
-            for (i, (text, es)) in docs.iter().zip(&ents).enumerate() {
-                let mentions: Vec<(&str, Label)> = match &gazetteer {
-                    Some(g) => gazetteer::mentions(g, text, &found[i], es),
-                    None => es
-                        .iter()
-                        .map(|e| (&text[e.start..e.end], e.label))
-                        .collect(),
-                };
-                counts.add_article(&mentions);
+            // Articles are tallied in parallel parts; the rows are sums, so adding the parts up in
+            // order gives the same counts as one pass.
+            let empty = counts.empty_like();
+            let parts = map_chunks(&docs, threads, cancel, |range| {
+                let mut part = empty.empty_like();
+                for i in range {
+                    let (text, es) = (&docs[i], &ents[i]);
+                    let mentions: Vec<(&str, Label)> = match &gazetteer {
+                        Some(g) => gazetteer::mentions(g, text, &found[i], es),
+                        None => es
+                            .iter()
+                            .map(|e| (&text[e.start..e.end], e.label))
+                            .collect(),
+                    };
+                    part.add_article(&mentions);
+                }
+                part
+            })?;
+            for part in parts {
+                counts.absorb(part)?;
             }
             Ok(counts)
         })?;
