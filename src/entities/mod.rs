@@ -196,7 +196,8 @@ impl Recognizer {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        kept.resize_with(threads.max(kept.len()), Lexicon::default);
+        // One per thread of this call: a smaller call does not keep a larger one's memory.
+        kept.resize_with(threads.max(1), Lexicon::default);
         let states: Vec<Mutex<Lexicon>> = kept.into_iter().map(Mutex::new).collect();
         let out = map_batch_in(texts, threads, cancel, &states, |t, lexicon| {
             self.predict_with(t, lexicon)

@@ -520,7 +520,13 @@ pub struct Model {
     words: WordTable,
     /// Scores of the previous-two-tags features, per (t2, t1), summed.
     tag_pairs: Vec<[f32; NT]>,
+    /// Distinct for every model built in this process, so a [`Lexicon`] knows whose entries it
+    /// holds.
+    identity: u64,
 }
+
+/// Source of [`Model`] identities; 0 is never given out.
+static NEXT_IDENTITY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 const MAGIC: &[u8; 8] = b"NSTNER\0\x01";
 const FORMAT_VERSION: u32 = 1;
@@ -591,6 +597,7 @@ impl Model {
             gaz,
             words: WordTable::default(),
             tag_pairs: Vec::new(),
+            identity: NEXT_IDENTITY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         let mut tag_pairs = vec![[0f32; NT]; TAG_CONTEXTS * TAG_CONTEXTS];
         for t2 in 0..TAG_CONTEXTS {
@@ -728,7 +735,7 @@ impl Model {
         sentences: &[Vec<&str>],
         lexicon: &mut Lexicon,
     ) -> Vec<Vec<u8>> {
-        lexicon.start_document();
+        lexicon.start_document(self);
         let entries: Vec<Vec<u32>> = sentences
             .iter()
             .map(|s| s.iter().map(|tok| lexicon.entry(self, tok)).collect())

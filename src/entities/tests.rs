@@ -204,6 +204,26 @@ fn kept_word_lookups_do_not_change_results() {
             }
         }
     }
+    // A lexicon used with another model starts over rather than mixing their entries.
+    let mut lexicon = Lexicon::new();
+    let docs = conll::parse_conll(
+        &"Zbigniew B-PER\nsaid O\nhello O\n\nVeltrix B-ORG\nrose O\n\n".repeat(5),
+        "tiny",
+    )
+    .unwrap();
+    let cfg = TrainConfig {
+        epochs: 2,
+        gaz_folds: 0,
+        stage2_folds: 0,
+        ensemble: 1,
+        ..TrainConfig::default()
+    };
+    let other = Recognizer::new(train(&docs, &[], &cfg));
+    let text = &texts[0];
+    let want_other = other.predict(text);
+    assert_eq!(r.predict_with(text, &mut lexicon), fresh[0]);
+    assert_eq!(other.predict_with(text, &mut lexicon), want_other);
+    assert_eq!(r.predict_with(text, &mut lexicon), fresh[0]);
     // Batch calls keep their lexicons for the next call, whatever its thread count.
     for threads in [2, 1, 3, 2] {
         assert_eq!(

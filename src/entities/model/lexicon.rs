@@ -72,6 +72,8 @@ impl StageWords {
 /// Distinct word forms seen so far and what each tagging stage needs to know of them. Results never
 /// depend on what a lexicon has seen: its entries are functions of the form alone.
 pub struct Lexicon {
+    /// [`Model::identity`] of the model the entries belong to (0: none yet).
+    owner: u64,
     max_forms: usize,
     map: StrMap<u32>,
     infos: Vec<WordInfo>,
@@ -103,6 +105,7 @@ impl Lexicon {
     /// A lexicon that starts over after `max_forms` forms (tests use small ones).
     pub(crate) fn with_max_forms(max_forms: usize) -> Self {
         Lexicon {
+            owner: 0,
             max_forms,
             map: StrMap::default(),
             infos: Vec::new(),
@@ -111,10 +114,11 @@ impl Lexicon {
         }
     }
 
-    /// Forgets everything once the lexicon is full; called between documents, so entries stay
-    /// valid while a document is tagged.
-    pub(super) fn start_document(&mut self) {
-        if self.infos.len() >= self.max_forms {
+    /// Forgets everything once the lexicon is full, or when it is used with another model than
+    /// before; called between documents, so entries stay valid while a document is tagged.
+    pub(super) fn start_document(&mut self, model: &Model) {
+        if self.infos.len() >= self.max_forms || self.owner != model.identity {
+            self.owner = model.identity;
             self.map.clear();
             self.infos.clear();
             self.stages.iter_mut().for_each(StageWords::clear);
