@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
 use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
+use compact_str::CompactString;
 
 /// One chunk's words and unigram counts, before they join the corpus vocabulary.
 struct Chunk {
@@ -34,8 +35,9 @@ struct Chunk {
 #[derive(Default)]
 struct Slot {
     /// foldhash (hashbrown's default) hashes short strings faster than ahash's portable fallback,
-    /// which is what a wheel built for generic x86-64 gets.
-    map: hashbrown::HashMap<Box<str>, u32>,
+    /// which is what a wheel built for generic x86-64 gets. Keys of up to 24 bytes (nearly every
+    /// word) live inside the table, so a lookup does not chase a pointer to compare them.
+    map: hashbrown::HashMap<CompactString, u32>,
     /// Per local id: kept together so a token touches one cache line.
     words: Vec<LocalWord>,
     /// Local ids counted in the current batch.
@@ -932,7 +934,7 @@ fn tokenize_chunk<S: AsRef<str>>(
             } else {
                 #[allow(clippy::cast_possible_truncation)]
                 let id = words.len() as u32;
-                map.insert(term.into(), id);
+                map.insert(CompactString::from(term), id);
                 fresh.push((id, term.into()));
                 words.push(LocalWord {
                     count: 0,
