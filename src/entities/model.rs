@@ -830,6 +830,8 @@ impl Model {
                 }
             }
             for (i, scores) in base.iter_mut().enumerate() {
+                // The greedy pass below waits on each token's tag rows in turn; fetch them now.
+                lexicon.prefetch_tag_rows(depth, sent[i]);
                 fbuf.clear();
                 static_feats(&ctx, i, &doc, &mut fbuf);
                 for &(h, v) in &fbuf {

@@ -5,7 +5,7 @@
 //! words afresh in every article, cost half the tagging time; a lexicon resolves each distinct form
 //! once for all stages and keeps what it found for later articles.
 
-use super::{IdMap, Model, NO_ROW, NT, StrMap, TAG_CONTEXTS};
+use super::{IdMap, Model, NO_ROW, NT, StrMap, TAG_CONTEXTS, prefetch};
 use crate::entities::clusters::Clusters;
 use crate::entities::features::{self, WINDOW, WordInfo, t};
 use std::sync::Arc;
@@ -198,6 +198,13 @@ impl Lexicon {
     /// The cached scores (`WINDOW * NT`) of a word outside the vocabulary of the stage at `depth`.
     pub(super) fn local_block(&self, depth: usize, row: u32) -> &[f32] {
         &self.stages[depth].local[row as usize * WINDOW * NT..][..WINDOW * NT]
+    }
+
+    /// Starts loading what [`Lexicon::tag_rows`] reads for entry `e`.
+    pub(super) fn prefetch_tag_rows(&self, depth: usize, e: u32) {
+        let rows = &self.stages[depth].lower_rows[e as usize];
+        prefetch(&rows[0]);
+        prefetch(&rows[TAG_CONTEXTS - 1]);
     }
 
     /// The weight rows of entry `e`'s previous-tag x lower-case and x short-shape features after
