@@ -87,7 +87,7 @@ pub trait EntityRecognizer: Send + Sync {
 /// The learned recognizer on raw text: sentence splitting, tokenization and the tagger.
 ///
 /// Batch calls keep their word lookups ([`Lexicon`]s, one per thread, at most about 30 MB each) for
-/// the next call, so a stream of batches does not score the same unknown words again and again;
+/// later calls, so a stream of batches does not score the same unknown words again and again;
 /// results never depend on them.
 #[derive(Debug, Clone)]
 pub struct Recognizer {
@@ -190,26 +190,30 @@ impl Recognizer {
         threads: usize,
         cancel: &Cancel,
     ) -> Result<Vec<Vec<Entity>>> {
-        let mut kept = std::mem::take(
-            &mut *self
+        let wanted = threads.max(1);
+        let mut mine: Vec<Lexicon> = {
+            let mut kept = self
                 .lexicons
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        // One per thread of this call: a smaller call does not keep a larger one's memory.
-        kept.resize_with(threads.max(1), Lexicon::default);
-        let states: Vec<Mutex<Lexicon>> = kept.into_iter().map(Mutex::new).collect();
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let from = kept.len().saturating_sub(wanted);
+            kept.drain(from..).collect()
+        };
+        mine.resize_with(wanted, Lexicon::default);
+        let states: Vec<Mutex<Lexicon>> = mine.into_iter().map(Mutex::new).collect();
         let out = map_batch_in(texts, threads, cancel, &states, |t, lexicon| {
             self.predict_with(t, lexicon)
         });
-        // Another call may have run meanwhile; keep the lexicons of whichever ended last.
-        *self
+        // Back for the next call (concurrent calls each took their own). At most one per core, or
+        // per thread of this call if it used more, is kept.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let mut kept = self
             .lexicons
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = states
-            .into_iter()
-            .filter_map(|m| m.into_inner().ok())
-            .collect();
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.extend(states.into_iter().filter_map(|m| m.into_inner().ok()));
+        kept.truncate(cores.max(wanted));
+        drop(kept);
         out
     }
 
