@@ -9,9 +9,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use ahash::AHashMap;
+use hashbrown::HashTable;
 use rayon::ThreadPool;
 use rayon::prelude::*;
+use std::hash::BuildHasher;
 
 use super::analyzer::{Analyzer, Streams};
 use super::config::{CountConfig, NgramStopWords, Pruning};
@@ -88,7 +89,9 @@ pub struct Counter {
     /// Set when a run was cancelled part-way: the counts are then incomplete and the counter refuses work.
     interrupted: bool,
     keep_rows: bool,
-    vocab: AHashMap<Box<str>, u32>,
+    /// Corpus ids, found by the word they stand for: each word is stored once, in `words`.
+    vocab: HashTable<u32>,
+    vocab_hasher: hashbrown::DefaultHashBuilder,
     words: Vec<Box<str>>,
     word_stop: Vec<bool>,
     /// Whether every word is non-empty and free of bytes <= 0x20, so that comparing n-grams as tuples of
@@ -122,7 +125,8 @@ impl Counter {
             interrupted: false,
             threads,
             keep_rows,
-            vocab: AHashMap::new(),
+            vocab: HashTable::new(),
+            vocab_hasher: hashbrown::DefaultHashBuilder::default(),
             words: Vec::new(),
             word_stop: Vec::new(),
             plain_words: true,
@@ -214,18 +218,23 @@ impl Counter {
         let mut streams = Vec::with_capacity(chunks.len());
         for (slot, chunk) in self.slots.iter_mut().zip(chunks) {
             for (lid, word) in slot.fresh.drain(..) {
-                let gid = if let Some(&gid) = self.vocab.get(&word) {
-                    gid
-                } else {
-                    let gid = u32::try_from(self.words.len()).unwrap_or(NONE);
-                    self.plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
-                    self.word_stop.push(self.analyzer.is_stop(&word));
-                    self.words.push(word.clone());
-                    self.vocab.insert(word, gid);
-                    self.uni_count.push(0);
-                    self.uni_df.push(0);
-                    gid
-                };
+                let hash = self.vocab_hasher.hash_one(&*word);
+                let words = &self.words;
+                let gid =
+                    if let Some(&gid) = self.vocab.find(hash, |&g| *words[g as usize] == *word) {
+                        gid
+                    } else {
+                        let gid = u32::try_from(self.words.len()).unwrap_or(NONE);
+                        self.plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
+                        self.word_stop.push(self.analyzer.is_stop(&word));
+                        self.words.push(word);
+                        let (words, hasher) = (&self.words, &self.vocab_hasher);
+                        self.vocab
+                            .insert_unique(hash, gid, |&g| hasher.hash_one(&*words[g as usize]));
+                        self.uni_count.push(0);
+                        self.uni_df.push(0);
+                        gid
+                    };
                 slot.words[lid as usize].global = gid;
             }
             for &lid in &slot.touched {
@@ -542,7 +551,7 @@ impl Counter {
             table.release_index();
         }
         self.slots = Vec::new();
-        self.vocab = AHashMap::new();
+        self.vocab = HashTable::new();
         self.stats(pruning)
     }
 
