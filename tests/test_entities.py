@@ -114,6 +114,9 @@ def test_batch_equals_single_and_is_independent_of_threads(rec):
     assert one == [rec.predict(t) for t in texts]
     assert rec.predict_batch(iter(texts), n_threads=2) == one  # any iterable
     assert rec.predict_batch([]) == []
+    # Word lookups kept from earlier calls only save time.
+    rec.forget_words()
+    assert rec.predict_batch(texts, n_threads=2) == one
 
 
 def test_tag_gives_iob2(rec):

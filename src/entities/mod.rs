@@ -63,6 +63,9 @@ use crate::error::Result;
 use crate::parallel::{Cancel, balanced_ranges, pool};
 use crate::sentence::SentenceSplitter;
 
+/// Lexicons a [`Recognizer`] keeps between batch calls.
+pub const KEPT_LEXICONS: usize = 4;
+
 /// Sentences longer than this many tokens are tagged in windows of this size, so a text without
 /// sentence ends (a table, a run of numbers) costs linear time and memory.
 pub const MAX_WINDOW_TOKENS: usize = 1000;
@@ -86,9 +89,10 @@ pub trait EntityRecognizer: Send + Sync {
 
 /// The learned recognizer on raw text: sentence splitting, tokenization and the tagger.
 ///
-/// Batch calls keep their word lookups ([`Lexicon`]s, one per thread, at most about 30 MB each) for
-/// later calls, so a stream of batches does not score the same unknown words again and again;
-/// results never depend on them.
+/// Batch calls look words up in [`Lexicon`]s, one per thread (at most about 35 MB each), and keep
+/// up to [`KEPT_LEXICONS`] of them for later calls, so a stream of batches does not score the same
+/// unknown words again and again; results never depend on them. [`Recognizer::forget_words`]
+/// frees them.
 #[derive(Debug, Clone)]
 pub struct Recognizer {
     model: Model,
@@ -117,6 +121,22 @@ impl Recognizer {
     /// The model's serialised bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.model.to_bytes()
+    }
+
+    /// How many lexicons are kept for the next batch call.
+    pub fn kept_lexicons(&self) -> usize {
+        self.lexicons
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Frees the word lookups kept from earlier batch calls (they only make later calls faster).
+    pub fn forget_words(&self) {
+        self.lexicons
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// The tagger.
@@ -204,15 +224,13 @@ impl Recognizer {
         let out = map_batch_in(texts, threads, cancel, &states, |t, lexicon| {
             self.predict_with(t, lexicon)
         });
-        // Back for the next call (concurrent calls each took their own). At most one per core, or
-        // per thread of this call if it used more, is kept.
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // Back for the next call (concurrent calls each took their own), within the bound.
         let mut kept = self
             .lexicons
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         kept.extend(states.into_iter().filter_map(|m| m.into_inner().ok()));
-        kept.truncate(cores.max(wanted));
+        kept.truncate(KEPT_LEXICONS);
         drop(kept);
         out
     }

@@ -225,12 +225,17 @@ fn kept_word_lookups_do_not_change_results() {
     assert_eq!(other.predict_with(text, &mut lexicon), want_other);
     assert_eq!(r.predict_with(text, &mut lexicon), fresh[0]);
     // Batch calls keep their lexicons for the next call, whatever its thread count.
-    for threads in [2, 1, 3, 2] {
+    for threads in [2, 1, 3, 2, 6] {
         assert_eq!(
             r.predict_batch(&texts, threads, &Cancel::new()).unwrap(),
             fresh
         );
+        assert!(r.kept_lexicons() <= KEPT_LEXICONS);
     }
+    assert!(r.kept_lexicons() > 0);
+    r.forget_words();
+    assert_eq!(r.kept_lexicons(), 0);
+    assert_eq!(r.predict_batch(&texts, 2, &Cancel::new()).unwrap(), fresh);
 }
 
 #[test]

@@ -94,6 +94,11 @@ impl PyRecognizer {
         })
     }
 
+    /// Frees the word lookups kept from earlier batch calls.
+    fn forget_words(&self) {
+        self.inner.forget_words();
+    }
+
     /// The number of weighted features of the tagger.
     #[getter]
     fn n_features(&self) -> usize {
