@@ -262,7 +262,7 @@ where
     T: Send,
     F: Fn(&str) -> T + Sync,
 {
-    map_batch_with(texts, threads, cancel, |t, &mut ()| f(t))
+    map_batch_in::<(), _, _>(texts, threads, cancel, &[], |t, ()| f(t))
 }
 
 /// `f` applied to contiguous chunks of `0..texts.len()` of similar byte size, on `threads`
@@ -277,42 +277,15 @@ where
     T: Send,
     F: Fn(Range<usize>) -> T + Sync,
 {
-    use rayon::prelude::*;
-    let lens: Vec<usize> = texts.iter().map(String::len).collect();
-    let ranges = balanced_ranges(&lens, threads * 4);
-    let one = |r: &Range<usize>| -> Result<T> {
+    run_chunks(texts, threads, |r| {
         cancel.check()?;
-        Ok(f(r.clone()))
-    };
-    if threads <= 1 {
-        ranges.iter().map(one).collect()
-    } else {
-        pool(threads)?.install(|| ranges.par_iter().map(one).collect())
-    }
+        Ok(f(r))
+    })
 }
 
-/// [`map_batch`] with a state that `f` may reuse across texts, such as a [`Lexicon`]: one
-/// `S::default()` per thread. The output must not depend on the state.
-///
-/// # Errors
-/// As [`map_batch`].
-pub fn map_batch_with<S, T, F>(
-    texts: &[String],
-    threads: usize,
-    cancel: &Cancel,
-    f: F,
-) -> Result<Vec<T>>
-where
-    S: Default + Send,
-    T: Send,
-    F: Fn(&str, &mut S) -> T + Sync,
-{
-    let states: Vec<Mutex<S>> = (0..threads.max(1)).map(|_| Mutex::default()).collect();
-    map_batch_in(texts, threads, cancel, &states, f)
-}
-
-/// [`map_batch_with`] on given states, one per thread (fewer: threads share them; an empty list
-/// gives each chunk a fresh state).
+/// [`map_batch`] with a state per thread that `f` may reuse across texts, such as a [`Lexicon`]:
+/// `states` holds one per thread (fewer: threads share them; none: each chunk gets a fresh
+/// `S::default()`). The output must not depend on the states.
 fn map_batch_in<S, T, F>(
     texts: &[String],
     threads: usize,
@@ -325,12 +298,9 @@ where
     T: Send,
     F: Fn(&str, &mut S) -> T + Sync,
 {
-    use rayon::prelude::*;
-    let lens: Vec<usize> = texts.iter().map(String::len).collect();
-    let ranges = balanced_ranges(&lens, threads * 4);
     // Each worker only takes its own slot, so the locks are never contended; should a slot be
     // busy anyway (a worker re-entered), a fresh state does the job.
-    let one = |r: &Range<usize>| -> Result<Vec<T>> {
+    let parts = run_chunks(texts, threads, |r| {
         let slot = rayon::current_thread_index().unwrap_or(0);
         let mut guard = states
             .get(slot % states.len().max(1))
@@ -341,19 +311,31 @@ where
             None => fresh.insert(S::default()),
         };
         let mut part = Vec::with_capacity(r.len());
-        for t in &texts[r.clone()] {
+        for t in &texts[r] {
             cancel.check()?;
             part.push(f(t, state));
         }
         Ok(part)
-    };
-    // One thread runs on the caller's thread: rayon's global pool is never used.
-    let parts: Vec<Vec<T>> = if threads <= 1 {
-        ranges.iter().map(one).collect::<Result<_>>()?
-    } else {
-        pool(threads)?.install(|| ranges.par_iter().map(one).collect::<Result<_>>())?
-    };
+    })?;
     Ok(parts.into_iter().flatten().collect())
+}
+
+/// `job` on chunks of `0..texts.len()` of similar byte size (four per thread), on `threads`
+/// threads; the results in chunk order. One thread runs on the caller's thread: rayon's global
+/// pool is never used.
+fn run_chunks<T, F>(texts: &[String], threads: usize, job: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(Range<usize>) -> Result<T> + Sync,
+{
+    use rayon::prelude::*;
+    let lens: Vec<usize> = texts.iter().map(String::len).collect();
+    let ranges = balanced_ranges(&lens, threads * 4);
+    if threads <= 1 {
+        ranges.into_iter().map(job).collect()
+    } else {
+        pool(threads)?.install(|| ranges.into_par_iter().map(&job).collect())
+    }
 }
 
 impl EntityRecognizer for Recognizer {
