@@ -158,6 +158,15 @@ impl Gazetteer {
         &self.ids[entry]
     }
 
+    /// A match as an entity: its span and its entry's label.
+    pub fn entity(&self, m: &GazetteerMatch) -> Entity {
+        Entity {
+            start: m.start,
+            end: m.end,
+            label: self.labels[m.entry],
+        }
+    }
+
     /// The matches in `text`, in text order, not overlapping. Matches do not cross sentences.
     pub fn find(&self, text: &str) -> Vec<GazetteerMatch> {
         let mut out = Vec::new();
@@ -197,14 +206,7 @@ impl Gazetteer {
 
 impl EntityRecognizer for Gazetteer {
     fn recognize(&self, text: &str) -> Vec<Entity> {
-        self.find(text)
-            .into_iter()
-            .map(|m| Entity {
-                start: m.start,
-                end: m.end,
-                label: self.labels[m.entry],
-            })
-            .collect()
+        self.find(text).iter().map(|m| self.entity(m)).collect()
     }
 }
 
@@ -239,14 +241,7 @@ pub fn mentions<'a>(
     found: &[GazetteerMatch],
     model: &[Entity],
 ) -> Vec<(&'a str, Label)> {
-    let matched: Vec<Entity> = found
-        .iter()
-        .map(|m| Entity {
-            start: m.start,
-            end: m.end,
-            label: gazetteer.label(m.entry),
-        })
-        .collect();
+    let matched: Vec<Entity> = found.iter().map(|m| gazetteer.entity(m)).collect();
     let mut next = 0;
     combine(&matched, model)
         .into_iter()

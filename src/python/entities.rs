@@ -326,9 +326,8 @@ impl PyEntityCounter {
             };
             // Articles are tallied in parallel parts; the rows are sums, so adding the parts up in
             // order gives the same counts as one pass.
-            let empty = counts.empty_like();
             let parts = map_chunks(&docs, threads, cancel, |range| {
-                let mut part = empty.empty_like();
+                let mut part = counts.empty_like();
                 for i in range {
                     let (text, es) = (&docs[i], &ents[i]);
                     let mentions: Vec<(&str, Label)> = match &gazetteer {
@@ -460,14 +459,7 @@ impl PyGazetteer {
                 .iter()
                 .zip(&found)
                 .map(|(text, ms)| {
-                    let ents: Vec<Entity> = ms
-                        .iter()
-                        .map(|m| Entity {
-                            start: m.start,
-                            end: m.end,
-                            label: g.label(m.entry),
-                        })
-                        .collect();
+                    let ents: Vec<Entity> = ms.iter().map(|m| g.entity(m)).collect();
                     to_py_entities(text, &ents)
                         .into_iter()
                         .zip(ms)
