@@ -635,7 +635,7 @@ impl Model {
         for fs in feats {
             let mut acc = [0f32; NT];
             for &f in fs {
-                self.add_row(self.row_of(f), &mut acc);
+                self.add_feat(f, 1.0, &mut acc);
             }
             vecs.extend_from_slice(&acc);
         }
@@ -647,25 +647,21 @@ impl Model {
         self.index.get(&h).copied().unwrap_or(NO_ROW)
     }
 
+    /// Adds `v` times weight row `r` (nothing for `NO_ROW`). With `v = 1.0` the products are the
+    /// row's values exactly, so one routine serves valued and plain features.
     #[inline]
-    fn add_row(&self, r: u32, scores: &mut [f32; NT]) {
-        if r != NO_ROW {
-            let row = &self.weights[r as usize * NT..r as usize * NT + NT];
-            for k in 0..NT {
-                scores[k] += row[k];
-            }
-        }
-    }
-
-    #[inline]
-    fn add_feat(&self, h: u64, v: f32, scores: &mut [f32; NT]) {
-        let r = self.row_of(h);
+    fn add_row(&self, r: u32, v: f32, scores: &mut [f32; NT]) {
         if r != NO_ROW {
             let row = &self.weights[r as usize * NT..r as usize * NT + NT];
             for k in 0..NT {
                 scores[k] += v * row[k];
             }
         }
+    }
+
+    #[inline]
+    fn add_feat(&self, h: u64, v: f32, scores: &mut [f32; NT]) {
+        self.add_row(self.row_of(h), v, scores);
     }
 
     /// The number of weighted features.
@@ -847,8 +843,8 @@ impl Model {
                     scores[k] += pair[k];
                 }
                 let (lower, shape) = lexicon.tag_rows(self, depth, sent[i], t1);
-                self.add_row(lower, &mut scores);
-                self.add_row(shape, &mut scores);
+                self.add_row(lower, 1.0, &mut scores);
+                self.add_row(shape, 1.0, &mut scores);
                 tags.push(best_tag(&scores, t1, i + 1 == n) as u8);
             }
             doc.record(&ctx.infos, &tags);

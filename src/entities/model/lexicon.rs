@@ -132,22 +132,13 @@ impl Lexicon {
             return e;
         }
         let e = u32::try_from(self.infos.len()).expect("bounded by MAX_FORMS");
-        let mut known_info = None;
+        // Word facts depend on the form alone; the model caches them for its vocabulary.
+        let info = match model.words.map.get(w.as_ref()) {
+            Some(&id) => model.words.infos[id as usize],
+            None => features::word_info(&w),
+        };
         let mut stage = Some(model);
         let mut depth = 0;
-        // Every stage has the same word facts; the first stage that knows the word has them cached.
-        let mut ids = Vec::with_capacity(2);
-        while let Some(m) = stage {
-            if let Some(&id) = m.words.map.get(w.as_ref()) {
-                known_info.get_or_insert(m.words.infos[id as usize]);
-                ids.push(Some(id));
-            } else {
-                ids.push(None);
-            }
-            stage = m.stage1.as_deref();
-        }
-        let info = known_info.unwrap_or_else(|| features::word_info(&w));
-        stage = Some(model);
         // The clusters the features in `self.features` were computed with.
         let mut featurised: Option<&Arc<Clusters>> = None;
         while let Some(m) = stage {
@@ -155,7 +146,7 @@ impl Lexicon {
                 self.stages.push(StageWords::default());
             }
             let sw = &mut self.stages[depth];
-            let id = if let Some(id) = ids[depth] {
+            let id = if let Some(&id) = m.words.map.get(w.as_ref()) {
                 id
             } else {
                 let known = u32::try_from(m.words.infos.len()).expect("vocabulary fits u32");
