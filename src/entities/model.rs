@@ -329,15 +329,36 @@ fn dyn_feats(
     static_feats(ctx, i, doc, out);
 }
 
-/// The features of token `w` that depend on the two tags before it.
+/// The features of token `w` that depend on the two tags before it. Prediction caches their rows
+/// (per tag pair, and per word in a [`Lexicon`]) through the same key functions.
 #[inline]
 fn tag_feats(w: &WordInfo, t1: usize, t2: usize) -> [u64; 4] {
     [
-        feat(t::T1, t1 as u64, 0),
-        feat(t::T2, (t2 * 32 + t1) as u64, 0),
-        feat(t::T1_LOWER, t1 as u64, w.lower),
-        feat(t::T1_SSHAPE, t1 as u64, w.sshape),
+        prev_tag_key(t1),
+        prev_tags_key(t2, t1),
+        prev_tag_lower_key(t1, w.lower),
+        prev_tag_shape_key(t1, w.sshape),
     ]
+}
+
+#[inline]
+fn prev_tag_key(t1: usize) -> u64 {
+    feat(t::T1, t1 as u64, 0)
+}
+
+#[inline]
+fn prev_tags_key(t2: usize, t1: usize) -> u64 {
+    feat(t::T2, (t2 * 32 + t1) as u64, 0)
+}
+
+#[inline]
+fn prev_tag_lower_key(t1: usize, lower: u64) -> u64 {
+    feat(t::T1_LOWER, t1 as u64, lower)
+}
+
+#[inline]
+fn prev_tag_shape_key(t1: usize, sshape: u64) -> u64 {
+    feat(t::T1_SSHAPE, t1 as u64, sshape)
 }
 
 /// The dynamic features of token `i` that do not depend on the tags of its sentence, appended
@@ -603,8 +624,8 @@ impl Model {
         for t2 in 0..TAG_CONTEXTS {
             for t1 in 0..TAG_CONTEXTS {
                 let scores = &mut tag_pairs[t2 * TAG_CONTEXTS + t1];
-                m.add_feat(feat(t::T1, t1 as u64, 0), 1.0, scores);
-                m.add_feat(feat(t::T2, (t2 * 32 + t1) as u64, 0), 1.0, scores);
+                m.add_feat(prev_tag_key(t1), 1.0, scores);
+                m.add_feat(prev_tags_key(t2, t1), 1.0, scores);
             }
         }
         m.tag_pairs = tag_pairs;

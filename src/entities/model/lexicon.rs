@@ -5,9 +5,12 @@
 //! unseen words afresh in every article, took about a third of the tagging time; a lexicon resolves
 //! each distinct form once for all stages and keeps what it found for later articles.
 
-use super::{IdMap, Model, NO_ROW, NT, StrMap, TAG_CONTEXTS, prefetch};
+use super::{
+    IdMap, Model, NO_ROW, NT, StrMap, TAG_CONTEXTS, prefetch, prev_tag_lower_key,
+    prev_tag_shape_key,
+};
 use crate::entities::clusters::Clusters;
-use crate::entities::features::{self, WINDOW, WordInfo, t};
+use crate::entities::features::{self, WINDOW, WordInfo};
 use std::sync::Arc;
 
 /// Forms a lexicon holds before it starts over, bounding its memory: a form outside the model's
@@ -52,14 +55,14 @@ impl StageWords {
         self.shapes.clear();
     }
 
-    /// The index in `rows` of template `template` with `value` for each previous tag.
-    fn row_set(&mut self, m: &Model, template: u64, value: u64) -> u32 {
+    /// The index in `rows` of the previous-tag x short-shape rows of `sshape`.
+    fn shape_row_set(&mut self, m: &Model, sshape: u64) -> u32 {
         if self.rows.is_empty() {
             self.rows.push([NO_ROW; TAG_CONTEXTS]);
         }
         let mut set = [NO_ROW; TAG_CONTEXTS];
         for (t1, r) in set.iter_mut().enumerate() {
-            *r = m.row_of(features::feat(template, t1 as u64, value));
+            *r = m.row_of(prev_tag_shape_key(t1, sshape));
         }
         if set.iter().all(|&r| r == NO_ROW) {
             return 0;
@@ -163,7 +166,7 @@ impl Lexicon {
             let shape = if let Some(&s) = sw.shapes.get(&info.sshape) {
                 s
             } else {
-                let s = sw.row_set(m, t::T1_SSHAPE, info.sshape);
+                let s = sw.shape_row_set(m, info.sshape);
                 sw.shapes.insert(info.sshape, s);
                 s
             };
@@ -211,7 +214,7 @@ impl Lexicon {
         let lower = &mut sw.lower_rows[e as usize][t1];
         if *lower == UNSEEN {
             let w = self.infos[e as usize].lower;
-            *lower = model.row_of(features::feat(t::T1_LOWER, t1 as u64, w));
+            *lower = model.row_of(prev_tag_lower_key(t1, w));
         }
         (*lower, sw.rows[sw.shape_rows[e as usize] as usize][t1])
     }
