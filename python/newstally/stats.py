@@ -388,7 +388,7 @@ def count(
     _core.check_pruning(pruning)
     aliases: Any = []
     if entities:
-        from .entities import Recognizer
+        from .entities import Recognizer, _gazetteer_core
 
         if recognizer is None:
             recognizer = Recognizer()
@@ -399,11 +399,7 @@ def count(
             if not isinstance(a, str) or not isinstance(b, str):
                 raise ConfigError(f"invalid entity_aliases: {a!r}: {b!r}; keys and values must be str")
         aliases = list(aliases.items())
-        if gazetteer is not None:
-            from .entities import Gazetteer
-
-            if not isinstance(gazetteer, Gazetteer):
-                raise ConfigError(f"invalid gazetteer: expected a newstally.Gazetteer, got {type(gazetteer).__name__}")
+        gazetteer = _gazetteer_core(gazetteer)
     elif recognizer is not None or entity_aliases is not None or gazetteer is not None:
         raise ConfigError("recognizer=, entity_aliases= and gazetteer= need entities=True")
     if by is None and bucket is not None:
@@ -471,11 +467,12 @@ class _Accumulator:
     def __init__(
         self, counter: Any, recognizer: Any, aliases: Any, n_threads: int | None, gazetteer: Any = None
     ) -> None:
+        """``gazetteer``: the core of a :class:`~newstally.Gazetteer`, or None."""
         self.counter = counter
         self.recognizer = recognizer
         self.entities = None if recognizer is None else _core.EntityCounter(aliases)
         self.n_threads = n_threads
-        self.gazetteer = None if gazetteer is None else gazetteer._core
+        self.gazetteer = gazetteer
 
     def update(self, batch: list[Any]) -> None:
         self.counter.update(batch)
