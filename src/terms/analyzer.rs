@@ -3,9 +3,10 @@
 use ahash::AHashSet;
 
 use super::config::{CountConfig, NgramStopWords};
+use super::words::{Key, Seed};
 use crate::error::Result;
 use crate::sentence::SentenceSplitter;
-use crate::tokenize::Tokenizer;
+use crate::tokenize::{Tokenizer, for_each_ascii_run};
 
 /// Token ids of a run of documents, split into segments n-grams may not cross (sentences, or whole
 /// documents when n-grams cross sentences).
@@ -69,6 +70,9 @@ pub(crate) struct Analyzer {
     tokenizer: Tokenizer,
     splitter: Option<SentenceSplitter>,
     stop: AHashSet<String>,
+    /// With scikit-learn's default pattern, whether it lowercases: ASCII documents then take
+    /// [`Analyzer::for_each_key`]'s fast path.
+    ascii_runs_lowercase: Option<bool>,
 }
 
 impl Analyzer {
@@ -79,11 +83,16 @@ impl Analyzer {
         let splitter =
             (!config.cross_sentences && config.ngram_range.1 >= 2).then(SentenceSplitter::new);
         let stop = config.stop_words.iter().cloned().collect();
+        let ascii_runs_lowercase = match &tokenizer {
+            Tokenizer::Pattern(p) if p.is_default() => Some(p.lowercase()),
+            _ => None,
+        };
         Ok(Analyzer {
             config,
             tokenizer,
             splitter,
             stop,
+            ascii_runs_lowercase,
         })
     }
 
@@ -118,6 +127,53 @@ impl Analyzer {
                 new_segment = true;
             }
             f(term, new_segment);
+        });
+    }
+
+    /// Calls `f(key, term, is_final, starts_sentence)` for each token of `text`, with its word-table key:
+    /// `term` is the token as stored when `is_final`, else its ASCII lowercase is. A key longer than 16
+    /// bytes always comes with the final text, which the table compares.
+    ///
+    /// ASCII documents under scikit-learn's default pattern take a fast path: tokens are read as bit
+    /// runs and keyed straight from the document bytes, lowercased eight at a time, with no copy.
+    #[inline]
+    pub fn for_each_key<F: FnMut(Key, &str, bool, bool)>(
+        &self,
+        text: &str,
+        seed: Seed,
+        sentence_ends: &mut Vec<usize>,
+        mut f: F,
+    ) {
+        let Some(lower) = self.ascii_runs_lowercase.filter(|_| text.is_ascii()) else {
+            self.for_each_token(text, sentence_ends, |term, new_segment| {
+                f(Key::of(term.as_bytes(), seed), term, true, new_segment);
+            });
+            return;
+        };
+        sentence_ends.clear();
+        if let Some(sp) = &self.splitter {
+            sp.for_each_sentence(text, |r| sentence_ends.push(r.end));
+        }
+        let bytes = text.as_bytes();
+        let mut next = 0;
+        let mut long = String::new();
+        for_each_ascii_run(bytes, 2, |start, end| {
+            let mut new_segment = false;
+            while next < sentence_ends.len() && start >= sentence_ends[next] {
+                next += 1;
+                new_segment = true;
+            }
+            let term = &text[start..end];
+            if let Some(key) = Key::of_ascii_run(bytes, start, end, lower) {
+                f(key, term, !lower, new_segment);
+            } else {
+                long.clear();
+                long.push_str(term);
+                if lower {
+                    long.make_ascii_lowercase();
+                }
+                f(Key::of(long.as_bytes(), seed), &long, true, new_segment);
+            }
         });
     }
 }

@@ -15,60 +15,14 @@ use rayon::prelude::*;
 use std::hash::BuildHasher;
 
 use super::analyzer::{Analyzer, Streams};
+use super::chunk::{Chunk, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows};
+use super::words::Seed;
 use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
 use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
-use compact_str::CompactString;
-
-/// One chunk's words and unigram counts, before they join the corpus vocabulary.
-struct Chunk {
-    streams: Streams,
-    n_tokens: u64,
-}
-
-/// The word table of one chunk position, kept across batches. Chunk `i` of every batch uses slot `i`,
-/// so once a slot has seen a word it also knows its corpus id: merging a batch into the corpus
-/// vocabulary only looks up the words the slot meets for the first time, instead of every distinct
-/// word of every chunk, which was the largest sequential step of counting.
-#[derive(Default)]
-struct Slot {
-    /// foldhash (hashbrown's default) hashes short strings faster than ahash's portable fallback,
-    /// which is what a wheel built for generic x86-64 gets. Keys of up to 24 bytes (nearly every
-    /// word) live inside the table, so a lookup does not chase a pointer to compare them.
-    map: hashbrown::HashMap<CompactString, u32>,
-    /// Per local id: kept together so a token touches one cache line.
-    words: Vec<LocalWord>,
-    /// Local ids counted in the current batch.
-    touched: Vec<u32>,
-    /// Words first met in the current batch, to be added to the corpus vocabulary.
-    fresh: Vec<(u32, Box<str>)>,
-}
-
-/// A slot's word: its corpus id and its counts in the current batch.
-#[derive(Clone, Copy)]
-struct LocalWord {
-    count: u64,
-    df: u32,
-    /// Last document (plus one) of the chunk that added to `df`.
-    last: u32,
-    /// Corpus id; `NONE` until the word is absorbed.
-    global: u32,
-    stop: bool,
-}
-
-impl Slot {
-    /// Forgets the current batch's counts (after a cancel); fresh words stay pending.
-    fn discard_batch(&mut self) {
-        for &lid in &self.touched {
-            let w = &mut self.words[lid as usize];
-            (w.count, w.df, w.last) = (0, 0, 0);
-        }
-        self.touched.clear();
-    }
-}
 
 /// Counts terms and n-grams over documents fed in batches.
 ///
@@ -100,6 +54,8 @@ pub struct Counter {
     uni_count: Vec<u64>,
     uni_df: Vec<u64>,
     slots: Vec<Slot>,
+    /// Hash seed shared by the slots' word tables.
+    seed: Seed,
     /// `shards[s][n - first]`: the n-grams of length `n` owned by shard `s`.
     shards: Vec<Vec<NgramTable>>,
     n_documents: u64,
@@ -133,6 +89,7 @@ impl Counter {
             uni_count: Vec::new(),
             uni_df: Vec::new(),
             slots: Vec::new(),
+            seed: Seed::random(),
             shards,
             n_documents: 0,
             n_tokens: 0,
@@ -176,7 +133,8 @@ impl Counter {
         let ranges = balanced_ranges(&lens, self.threads * 2);
         let pool = pool(self.threads)?;
         if self.slots.len() < ranges.len() {
-            self.slots.resize_with(ranges.len(), Slot::default);
+            let seed = self.seed;
+            self.slots.resize_with(ranges.len(), || Slot::new(seed));
         }
         let Counter {
             analyzer, slots, ..
@@ -186,7 +144,17 @@ impl Counter {
                 .par_iter()
                 .zip(slots.par_iter_mut())
                 .map(|(r, slot)| {
-                    tokenize_chunk(analyzer, slot, &docs[r.clone()], need_streams, cancel)
+                    // Documents are tagged by corpus index + 1, unique across batches.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let first_tag = (first_doc + r.start as u64 + 1) as u32;
+                    count_chunk(
+                        analyzer,
+                        slot,
+                        &docs[r.clone()],
+                        first_tag,
+                        need_streams,
+                        cancel,
+                    )
                 })
                 .collect()
         });
@@ -235,14 +203,14 @@ impl Counter {
                         self.uni_df.push(0);
                         gid
                     };
-                slot.words[lid as usize].global = gid;
+                slot.global[lid as usize] = gid;
             }
             for &lid in &slot.touched {
-                let w = &mut slot.words[lid as usize];
-                let g = w.global as usize;
-                self.uni_count[g] += w.count;
-                self.uni_df[g] += u64::from(w.df);
-                (w.count, w.df, w.last) = (0, 0, 0);
+                let g = slot.global[lid as usize] as usize;
+                let e = slot.table.by_lid(lid);
+                self.uni_count[g] += u64::from(e.count);
+                self.uni_df[g] += u64::from(e.df);
+                (e.count, e.df) = (0, 0);
             }
             slot.touched.clear();
             self.n_tokens += chunk.n_tokens;
@@ -256,7 +224,7 @@ impl Counter {
                 .for_each(|(s, slot)| {
                     s.ids
                         .iter_mut()
-                        .for_each(|id| *id = slot.words[*id as usize].global);
+                        .for_each(|id| *id = slot.global[*id as usize]);
                 });
         });
         streams
@@ -909,77 +877,6 @@ impl ShardJob<'_> {
             }
         }
     }
-}
-
-#[inline(never)]
-fn tokenize_chunk<S: AsRef<str>>(
-    analyzer: &Analyzer,
-    slot: &mut Slot,
-    docs: &[S],
-    need_streams: bool,
-    cancel: &Cancel,
-) -> Result<Chunk> {
-    let mut streams = Streams::default();
-    let mut n_tokens = 0u64;
-    let mut sentence_ends = Vec::new();
-    let remove_stops = analyzer.removes_stop_words();
-    let Slot {
-        map,
-        words,
-        touched,
-        fresh,
-    } = slot;
-    for (d, doc) in docs.iter().enumerate() {
-        cancel.check()?;
-        #[allow(clippy::cast_possible_truncation)]
-        let tag = d as u32 + 1;
-        analyzer.for_each_token(doc.as_ref(), &mut sentence_ends, |term, new_segment| {
-            n_tokens += 1;
-            if need_streams && new_segment {
-                streams.close_segment();
-            }
-            let id = if let Some(&id) = map.get(term) {
-                id
-            } else {
-                #[allow(clippy::cast_possible_truncation)]
-                let id = words.len() as u32;
-                map.insert(CompactString::from(term), id);
-                fresh.push((id, term.into()));
-                words.push(LocalWord {
-                    count: 0,
-                    df: 0,
-                    last: 0,
-                    global: NONE,
-                    stop: analyzer.is_stop(term),
-                });
-                id
-            };
-            let w = &mut words[id as usize];
-            if w.stop {
-                if remove_stops {
-                    return;
-                }
-            } else {
-                if w.count == 0 {
-                    touched.push(id);
-                }
-                w.count += 1;
-                if w.last != tag {
-                    w.last = tag;
-                    w.df += 1;
-                }
-            }
-            if need_streams {
-                streams.ids.push(id);
-            }
-        });
-        if need_streams {
-            streams.close_doc();
-        } else {
-            streams.doc_ends.push(0);
-        }
-    }
-    Ok(Chunk { streams, n_tokens })
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Term and n-gram counting, vocabularies and document-term matrices.
 
 mod analyzer;
+mod chunk;
 mod config;
 mod counter;
 mod matrix;
 mod vocab;
+mod words;
 
 pub use config::{CountConfig, DocFreq, NgramStopWords, Pruning};
 pub use counter::{Counter, Features};

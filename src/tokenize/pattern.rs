@@ -63,6 +63,12 @@ impl PatternTokenizer {
         })
     }
 
+    /// Whether this is scikit-learn's default pattern, whose tokens on ASCII text are the runs of two or
+    /// more ASCII word bytes ([`crate::tokenize::for_each_ascii_run`]).
+    pub(crate) fn is_default(&self) -> bool {
+        self.pattern.is_none()
+    }
+
     /// The pattern as given.
     pub fn pattern(&self) -> &str {
         &self.source

@@ -1,0 +1,460 @@
+//! A chunk's word table: open addressing over 32-byte entries that hold a word's key and its counts, so
+//! counting a token touches one cache line.
+//!
+//! A word of up to 16 bytes without a NUL byte is its own key: its bytes, zero-padded, in two `u64`s,
+//! compared without reading any string. A longer word is keyed by a seeded 64-bit hash and a marker, and
+//! its text is compared too. Profiles of the former `HashMap<CompactString, u32>` plus a counter array
+//! showed two cache misses per rare token (the bucket, then the counter); this layout has one.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
+/// Marks an empty entry (in `Entry::lid`).
+const EMPTY: u32 = u32::MAX;
+/// Stop-word flag, kept in the top bit of `Entry::lid` so the hot path reads no other array.
+const STOP: u32 = 1 << 31;
+/// `k1` of a long word's key: eight 0xFF bytes never occur in UTF-8, so no short key has it.
+const LONG: u64 = u64::MAX;
+/// Most local ids a table hands out (the top bit of `Entry::lid` is the stop flag).
+pub(crate) const MAX_WORDS: usize = (STOP - 1) as usize;
+
+/// Random seeds for the table hash, so crafted text cannot force collisions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seed(u64, u64);
+
+impl Seed {
+    pub fn random() -> Self {
+        let s = RandomState::new();
+        let mut a = s.build_hasher();
+        a.write_u64(0x5EED);
+        let mut b = s.build_hasher();
+        b.write_u64(0xB0B);
+        Seed(a.finish(), b.finish() | 1)
+    }
+}
+
+/// A word's key; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key {
+    pub k0: u64,
+    pub k1: u64,
+}
+
+impl Key {
+    /// The key of `word`, as stored (already lowercased if the tokenizer lowercases).
+    #[inline]
+    pub fn of(word: &[u8], seed: Seed) -> Key {
+        let n = word.len();
+        if n <= 16 {
+            let (k0, k1) = read_short(word);
+            // A NUL byte would make "a\0" and "a" the same key.
+            if !has_zero_byte(k0, k1, n) {
+                return Key { k0, k1 };
+            }
+        }
+        Key {
+            k0: hash_bytes(word, seed),
+            k1: LONG,
+        }
+    }
+
+    /// The key of the run of ASCII word bytes `text[start..end]`, lowercased when `lower`, read straight
+    /// from the document; `None` when the run is longer than 16 bytes (its key is then [`Key::of`] its
+    /// final text).
+    #[inline]
+    pub fn of_ascii_run(text: &[u8], start: usize, end: usize, lower: bool) -> Option<Key> {
+        let len = end - start;
+        if len > 16 {
+            return None;
+        }
+        let (k0, k1) = if let Some(block) = text.get(start..start + 16) {
+            // One unaligned load per half, then the bytes past the run are masked off.
+            let (m0, m1) = RUN_MASKS[len];
+            let (lo, hi) = block.split_at(8);
+            (
+                u64::from_le_bytes(lo.try_into().unwrap_or_default()) & m0,
+                u64::from_le_bytes(hi.try_into().unwrap_or_default()) & m1,
+            )
+        } else {
+            read_short(&text[start..end])
+        };
+        Some(if lower {
+            Key {
+                k0: ascii_lower(k0),
+                k1: ascii_lower(k1),
+            }
+        } else {
+            Key { k0, k1 }
+        })
+    }
+
+    #[inline]
+    pub fn is_long(self) -> bool {
+        self.k1 == LONG
+    }
+
+    #[inline]
+    pub fn hash(self, seed: Seed) -> u64 {
+        folded_multiply(self.k0 ^ seed.0, self.k1 ^ seed.1)
+    }
+}
+
+/// Per length 0..=16, the masks that keep a short word's bytes in the two halves of a 16-byte load.
+const RUN_MASKS: [(u64, u64); 17] = {
+    let mut t = [(0u64, 0u64); 17];
+    let mut len = 0;
+    while len <= 16 {
+        let m0 = if len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * len)) - 1
+        };
+        let m1 = if len >= 16 {
+            u64::MAX
+        } else if len <= 8 {
+            0
+        } else {
+            (1u64 << (8 * (len - 8))) - 1
+        };
+        t[len] = (m0, m1);
+        len += 1;
+    }
+    t
+};
+
+/// ASCII lowercase of eight bytes, all below 0x80: each byte in `A..=Z` gains bit 5.
+#[inline]
+fn ascii_lower(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // With each byte's top bit set first, the subtractions never borrow across bytes; the top bit of a
+    // result byte then says whether the byte was at least the subtrahend.
+    let at_least_a = (x | HI).wrapping_sub(LO * u64::from(b'A')) & HI;
+    let past_z = (x | HI).wrapping_sub(LO * u64::from(b'Z' + 1)) & HI;
+    x | ((at_least_a & !past_z) >> 2)
+}
+
+#[inline]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Seeded hash of any bytes, for long keys.
+fn hash_bytes(word: &[u8], seed: Seed) -> u64 {
+    let mut h = seed.0 ^ (word.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut chunks = word.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        h = folded_multiply(h ^ v, seed.1 ^ 0xA076_1D64_78BD_642F);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    folded_multiply(h ^ u64::from_le_bytes(tail), seed.1 ^ 0xE703_7ED1_A0B4_28DB)
+}
+
+/// The bytes of a word of at most 16 bytes as two little-endian `u64`s, zero-padded. Reads only inside
+/// the slice, with overlapping loads instead of a byte loop.
+#[inline]
+fn read_short(word: &[u8]) -> (u64, u64) {
+    let n = word.len();
+    let u64_at = |i: usize| u64::from_le_bytes(word[i..i + 8].try_into().unwrap_or_default());
+    let u32_at = |i: usize| {
+        u64::from(u32::from_le_bytes(
+            word[i..i + 4].try_into().unwrap_or_default(),
+        ))
+    };
+    if n >= 8 {
+        let k0 = u64_at(0);
+        // The last 8 bytes, shifted so the bytes already in k0 fall off.
+        let k1 = if n > 8 {
+            u64_at(n - 8) >> (8 * (16 - n))
+        } else {
+            0
+        };
+        (k0, k1)
+    } else if n >= 4 {
+        (u32_at(0) | (u32_at(n - 4) << (8 * (n - 4))), 0)
+    } else if n > 0 {
+        let (first, mid, last) = (word[0], word[n / 2], word[n - 1]);
+        (
+            u64::from(first)
+                | (u64::from(mid) << (8 * (n / 2)))
+                | (u64::from(last) << (8 * (n - 1))),
+            0,
+        )
+    } else {
+        (0, 0)
+    }
+}
+
+/// Whether any of the first `n` bytes of `k0, k1` is zero.
+#[inline]
+fn has_zero_byte(k0: u64, k1: u64, n: usize) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zeros = |x: u64, bytes: usize| {
+        if bytes == 0 {
+            return false;
+        }
+        // Fill the bytes past the word so they do not count as zeros.
+        let pad = if bytes >= 8 {
+            0
+        } else {
+            u64::MAX << (8 * bytes)
+        };
+        let x = x | pad;
+        x.wrapping_sub(LO) & !x & HI != 0
+    };
+    zeros(k0, n.min(8)) || zeros(k1, n.saturating_sub(8))
+}
+
+/// A word's entry: key, local id and the counts of the current batch.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+pub(crate) struct Entry {
+    key: Key,
+    /// Local id, with [`STOP`] set for a stop word; [`EMPTY`] for a free entry.
+    lid: u32,
+    /// Occurrences in the current batch.
+    pub count: u32,
+    /// Documents of the current batch holding the word.
+    pub df: u32,
+    /// The last document (a corpus-wide tag) that added to `df`.
+    pub last: u32,
+}
+
+const FREE: Entry = Entry {
+    key: Key { k0: 0, k1: 0 },
+    lid: EMPTY,
+    count: 0,
+    df: 0,
+    last: 0,
+};
+
+impl Entry {
+    #[inline]
+    pub fn lid(&self) -> u32 {
+        self.lid & !STOP
+    }
+
+    #[inline]
+    pub fn is_stop(&self) -> bool {
+        self.lid & STOP != 0
+    }
+}
+
+/// Words met by one chunk position, with per-batch counts; see the module docs.
+#[derive(Debug)]
+pub(crate) struct WordTable {
+    seed: Seed,
+    entries: Vec<Entry>,
+    /// Entry index of each local id, so batch counts can be read back by id.
+    pos: Vec<u32>,
+    /// Text of each long word, by local id.
+    long: ahash::AHashMap<u32, Box<str>>,
+}
+
+impl WordTable {
+    pub fn new(seed: Seed) -> Self {
+        WordTable {
+            seed,
+            entries: vec![FREE; 1024],
+            pos: Vec::new(),
+            long: ahash::AHashMap::new(),
+        }
+    }
+
+    /// Number of words.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.pos.len()
+    }
+
+    pub fn seed(&self) -> Seed {
+        self.seed
+    }
+
+    /// The entry of `word` (key `key`), inserted with zero counts if new; for a new word, `new(lid)` is
+    /// called with its local id and says whether it is a stop word. `word` must be the text as stored
+    /// (lowercased if the tokenizer lowercases) when the key is long; a short key is compared alone.
+    ///
+    /// (Prefetching the entries of a block of tokens ahead was tried: the buffering cost as much as the
+    /// overlapped misses saved.)
+    #[inline]
+    pub fn entry(&mut self, key: Key, word: &[u8], new: impl FnOnce(u32) -> bool) -> &mut Entry {
+        let mask = self.entries.len() - 1;
+        let mut i = key.hash(self.seed) as usize & mask;
+        loop {
+            let e = &self.entries[i];
+            if e.lid == EMPTY {
+                break;
+            }
+            if e.key == key && (!key.is_long() || self.long_matches(e.lid(), word)) {
+                return &mut self.entries[i];
+            }
+            i = (i + 1) & mask;
+        }
+        self.insert(i, key, word, new)
+    }
+
+    fn long_matches(&self, lid: u32, word: &[u8]) -> bool {
+        self.long.get(&lid).is_some_and(|w| w.as_bytes() == word)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert(
+        &mut self,
+        mut i: usize,
+        key: Key,
+        word: &[u8],
+        new: impl FnOnce(u32) -> bool,
+    ) -> &mut Entry {
+        // Callers stop at MAX_WORDS (a TooLarge error); saturating keeps this path panic-free.
+        let lid =
+            u32::try_from(self.pos.len()).map_or(MAX_WORDS as u32, |l| l.min(MAX_WORDS as u32));
+        if key.is_long() {
+            self.long.insert(
+                lid,
+                String::from_utf8_lossy(word).into_owned().into_boxed_str(),
+            );
+        }
+        let stop = new(lid);
+        self.entries[i] = Entry {
+            key,
+            lid: lid | if stop { STOP } else { 0 },
+            ..FREE
+        };
+        self.pos.push(i as u32);
+        // Linear probing stays short below 3/4 full.
+        if self.pos.len() * 4 > self.entries.len() * 3 {
+            self.grow();
+            i = self.pos[lid as usize] as usize;
+        }
+        &mut self.entries[i]
+    }
+
+    fn grow(&mut self) {
+        let size = self.entries.len() * 2;
+        let old = std::mem::replace(&mut self.entries, vec![FREE; size]);
+        let mask = self.entries.len() - 1;
+        for e in old.into_iter().filter(|e| e.lid != EMPTY) {
+            let mut i = e.key.hash(self.seed) as usize & mask;
+            while self.entries[i].lid != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.pos[e.lid() as usize] = i as u32;
+            self.entries[i] = e;
+        }
+    }
+
+    /// The entry of local id `lid`.
+    #[inline]
+    pub fn by_lid(&mut self, lid: u32) -> &mut Entry {
+        &mut self.entries[self.pos[lid as usize] as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(t: &mut WordTable, w: &str, seen: &mut Vec<String>) -> u32 {
+        let e = t.entry(Key::of(w.as_bytes(), t.seed()), w.as_bytes(), |lid| {
+            assert_eq!(lid as usize, seen.len());
+            seen.push(w.into());
+            w == "the"
+        });
+        e.count += 1;
+        e.lid()
+    }
+
+    #[test]
+    fn short_keys_are_exact_and_read_inside_the_word() {
+        let seed = Seed::random();
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnop",
+            "é",
+            "ü",
+            "aé",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    Key::of(a.as_bytes(), seed) == Key::of(b.as_bytes(), seed),
+                    a == b,
+                    "{a:?} {b:?}"
+                );
+            }
+            if !a.is_empty() {
+                assert!(!Key::of(a.as_bytes(), seed).is_long());
+            }
+        }
+        // A NUL byte or more than 16 bytes makes a long key, compared by text.
+        assert!(Key::of(b"a\0", seed).is_long());
+        assert!(Key::of(b"abcdefghijklmnopq", seed).is_long());
+        assert_ne!(Key::of(b"a\0", seed), Key::of(b"a", seed));
+    }
+
+    #[test]
+    fn run_keys_equal_the_keys_of_the_lowercased_word() {
+        let seed = Seed::random();
+        let text = b"The QUICK brown_Fox42 jumped OverTheLazyDogsAgain Z a9_ZZ";
+        let mut runs = Vec::new();
+        crate::tokenize::for_each_ascii_run(text, 1, |s, e| runs.push((s, e)));
+        for (s, e) in runs {
+            let word = &text[s..e];
+            let lowered = word.to_ascii_lowercase();
+            // Also at the end of the text, where fewer than 16 bytes remain.
+            for t in [&text[..], &text[..e]] {
+                match Key::of_ascii_run(t, s, e, true) {
+                    Some(k) => assert_eq!(k, Key::of(&lowered, seed), "{word:?}"),
+                    None => assert!(word.len() > 16),
+                }
+                if let Some(k) = Key::of_ascii_run(t, s, e, false) {
+                    assert_eq!(k, Key::of(word, seed));
+                }
+            }
+        }
+        for x in 0..128u8 {
+            let k = ascii_lower(u64::from_le_bytes([x; 8]));
+            assert_eq!(k, u64::from_le_bytes([x.to_ascii_lowercase(); 8]), "{x}");
+        }
+    }
+
+    #[test]
+    fn counts_words_across_growth() {
+        let mut t = WordTable::new(Seed::random());
+        let mut seen = Vec::new();
+        let words: Vec<String> = (0..5000)
+            .map(|i| match i % 3 {
+                0 => format!("w{i}"),
+                1 => format!("a-rather-long-word-number-{i}"),
+                _ => format!("x{i}\0"),
+            })
+            .collect();
+        for round in 0..3 {
+            for (i, w) in words.iter().enumerate() {
+                assert_eq!(count(&mut t, w, &mut seen) as usize, i, "round {round}");
+            }
+        }
+        assert_eq!(seen, words);
+        assert_eq!(t.len(), words.len());
+        for lid in 0..5000 {
+            assert_eq!(t.by_lid(lid).count, 3);
+        }
+        assert!(!t.by_lid(0).is_stop());
+        count(&mut t, "the", &mut seen);
+        assert!(t.by_lid(5000).is_stop());
+    }
+}

@@ -1,0 +1,157 @@
+//! Runs of ASCII word bytes (`[0-9A-Za-z_]`), found 64 bytes at a time.
+//!
+//! On ASCII text, scikit-learn's default `token_pattern` matches exactly the runs of two or more word
+//! bytes. A byte loop spends most of its time on the branch at each byte; here each 64-byte block is
+//! classified at once into a bit mask (SSE2, part of every x86-64 CPU, so any wheel can use it), and
+//! the runs are read off the mask's edges with one `trailing_zeros` per run boundary.
+
+/// Calls `f(start, end)` for each maximal run of at least `min_len` ASCII word bytes of `text`, in
+/// order. Bytes outside ASCII never belong to a run (callers use this on ASCII text).
+#[inline]
+pub(crate) fn for_each_ascii_run<F: FnMut(usize, usize)>(text: &[u8], min_len: usize, mut f: F) {
+    let n = text.len();
+    let mut base = 0;
+    let mut in_run = false;
+    let mut start = 0;
+    while base < n {
+        let m = if base + 64 <= n {
+            word_mask(text[base..base + 64].try_into().unwrap_or(&[0; 64]))
+        } else {
+            // Zero bytes are not word bytes, so the padding ends any run at the end of the text.
+            let mut block = [0u8; 64];
+            block[..n - base].copy_from_slice(&text[base..]);
+            word_mask(&block)
+        };
+        // Bit i is set where byte i differs in kind from the byte before it: each edge toggles the run.
+        let mut edges = m ^ ((m << 1) | u64::from(in_run));
+        while edges != 0 {
+            let at = base + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if in_run {
+                if at - start >= min_len {
+                    f(start, at);
+                }
+            } else {
+                start = at;
+            }
+            in_run = !in_run;
+        }
+        base += 64;
+    }
+    if in_run && n - start >= min_len {
+        f(start, n);
+    }
+}
+
+/// Bit i set when `block[i]` is an ASCII word byte.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn word_mask(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8,
+    };
+    // `x` lies in `lo..lo + len` exactly when `x + (0x80 - lo)` (wrapping) is below `0x80 + len` as a
+    // signed byte, which SSE2's signed compare can test.
+    #[inline]
+    fn in_range(x: __m128i, lo: u8, len: u8) -> __m128i {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe {
+            _mm_cmplt_epi8(
+                _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8)),
+                _mm_set1_epi8(0x80u8.wrapping_add(len) as i8),
+            )
+        }
+    }
+    let mut m = 0u64;
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the unaligned load reads the 16 bytes of `part`.
+        #[allow(
+            clippy::cast_ptr_alignment,
+            reason = "_mm_loadu_si128 takes unaligned pointers"
+        )]
+        let bits = unsafe {
+            let x = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
+            let digit = in_range(x, b'0', 10);
+            // Setting bit 5 maps A-Z onto a-z and nothing else onto a-z.
+            let letter = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26);
+            let underscore = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'_' as i8));
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, letter), underscore))
+        };
+        m |= u64::from(bits as u16) << (16 * k);
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn word_mask(block: &[u8; 64]) -> u64 {
+    block.iter().enumerate().fold(0u64, |m, (i, &b)| {
+        m | (u64::from(b.is_ascii_alphanumeric() || b == b'_') << i)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(text: &[u8], min_len: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            if word(text[i]) {
+                let s = i;
+                while i < text.len() && word(text[i]) {
+                    i += 1;
+                }
+                if i - s >= min_len {
+                    out.push((s, i));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn runs_match_a_byte_loop_at_every_length_and_boundary() {
+        let mut state = 11u64;
+        let alphabet = b"aZ09_ .-\t\x7f@[`{/:";
+        for len in 0..300 {
+            for _ in 0..4 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                for min_len in [1, 2] {
+                    let mut got = Vec::new();
+                    for_each_ascii_run(&text, min_len, |s, e| got.push((s, e)));
+                    assert_eq!(
+                        got,
+                        naive(&text, min_len),
+                        "{:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
+        let long = "x".repeat(200);
+        let mut got = Vec::new();
+        for_each_ascii_run(long.as_bytes(), 2, |s, e| got.push((s, e)));
+        assert_eq!(got, [(0, 200)]);
+    }
+
+    #[test]
+    fn every_byte_is_classified_like_ascii() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        let mut got = Vec::new();
+        for_each_ascii_run(&all, 1, |s, e| got.push((s, e)));
+        assert_eq!(got, [(48, 58), (65, 91), (95, 96), (97, 123)]);
+    }
+}
