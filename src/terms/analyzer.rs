@@ -24,6 +24,11 @@ pub(crate) struct Streams {
     /// `ids`, recorded while counting so a matrix needs no second hash probe. Filled by the counter's
     /// shards, each at the positions of its own n-grams; hence atomics (relaxed stores are plain moves).
     pub grams: Vec<Vec<std::sync::atomic::AtomicU32>>,
+    /// With unigram rows kept: each document's distinct counted words (in order of first occurrence)
+    /// with their counts in it, so a matrix row needs no pass over the tokens.
+    pub uni: Vec<(u32, u32)>,
+    /// End (exclusive) in `uni` of each document's words.
+    pub uni_ends: Vec<usize>,
 }
 
 impl Streams {
@@ -41,6 +46,12 @@ impl Streams {
             let start = if s == 0 { 0 } else { self.seg_ends[s - 1] };
             start..self.seg_ends[s]
         })
+    }
+
+    /// The distinct words of document `d` with their counts (with unigram rows kept).
+    pub fn doc_unigrams(&self, d: usize) -> &[(u32, u32)] {
+        let start = if d == 0 { 0 } else { self.uni_ends[d - 1] };
+        &self.uni[start..self.uni_ends[d]]
     }
 
     /// The segments of document `d` as id slices.

@@ -48,7 +48,8 @@ impl Slot {
     }
 }
 
-/// Counts the documents `docs` (the first tagged `first_tag`) into `slot`.
+/// Counts the documents `docs` (the first tagged `first_tag`) into `slot`. With `need_streams` it keeps
+/// the token ids, with `unigram_rows` each document's distinct words and their counts.
 ///
 /// # Errors
 /// The job was cancelled, or the slot outgrew [`MAX_WORDS`].
@@ -58,6 +59,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     docs: &[S],
     first_tag: u32,
     need_streams: bool,
+    unigram_rows: bool,
     cancel: &Cancel,
 ) -> Result<Chunk> {
     let mut streams = Streams::default();
@@ -106,11 +108,15 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                     if e.count == 0 {
                         touched.push(lid);
                     }
-                    e.count += 1;
                     if e.last != tag {
                         e.last = tag;
                         e.df += 1;
+                        if unigram_rows {
+                            // The batch count so far: the document's count is the difference at its end.
+                            streams.uni.push((lid, e.count));
+                        }
                     }
+                    e.count += 1;
                 }
                 if need_streams {
                     streams.ids.push(lid);
@@ -121,6 +127,13 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             return Err(Error::TooLarge(format!(
                 "more than {MAX_WORDS} distinct words in one part of the corpus; count in parts and merge"
             )));
+        }
+        if unigram_rows {
+            let start = streams.uni_ends.last().copied().unwrap_or(0);
+            for (lid, before) in &mut streams.uni[start..] {
+                *before = table.by_lid(*lid).count - *before;
+            }
+            streams.uni_ends.push(streams.uni.len());
         }
         if need_streams {
             streams.close_doc();

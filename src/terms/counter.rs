@@ -17,7 +17,7 @@ use std::hash::BuildHasher;
 use super::analyzer::{Analyzer, Streams};
 use super::chunk::{Chunk, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
-use super::matrix::{Columns, Csr, NONE, build_rows};
+use super::matrix::{Columns, Csr, NONE, build_rows, entry};
 use super::words::Seed;
 use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
@@ -127,8 +127,10 @@ impl Counter {
                 "more than 4294967295 documents in one result; count in parts and merge".into(),
             ));
         }
-        let hi = self.analyzer.config.ngram_range.1;
-        let need_streams = hi >= 2 || self.keep_rows;
+        let (lo, hi) = self.analyzer.config.ngram_range;
+        // Token ids are only needed to form n-grams: matrix rows take unigrams from per-document lists.
+        let need_streams = hi >= 2;
+        let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
         let ranges = balanced_ranges(&lens, self.threads * 2);
         let pool = pool(self.threads)?;
@@ -153,6 +155,7 @@ impl Counter {
                         &docs[r.clone()],
                         first_tag,
                         need_streams,
+                        unigram_rows,
                         cancel,
                     )
                 })
@@ -225,6 +228,9 @@ impl Counter {
                     s.ids
                         .iter_mut()
                         .for_each(|id| *id = slot.global[*id as usize]);
+                    s.uni
+                        .iter_mut()
+                        .for_each(|(id, _)| *id = slot.global[*id as usize]);
                 });
         });
         streams
@@ -616,7 +622,6 @@ impl Counter {
         let n_shards = self.shards.len();
         let mut cols = CounterColumns {
             ngram_range: self.analyzer.config.ngram_range,
-            word_stop: &self.word_stop,
             unigram: vec![NONE; self.words.len()],
             ngram: (0..self.shards.first().map_or(0, Vec::len))
                 .map(|t| {
@@ -694,26 +699,23 @@ impl Features {
     }
 }
 
-struct CounterColumns<'a> {
+struct CounterColumns {
     ngram_range: (usize, usize),
-    word_stop: &'a [bool],
     unigram: Vec<u32>,
     ngram: Vec<Vec<u32>>,
 }
 
-impl Columns for CounterColumns<'_> {
-    fn doc_columns(&self, s: &Streams, d: usize, cols: &mut Vec<u32>) {
+impl Columns for CounterColumns {
+    fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
         let (lo, hi) = self.ngram_range;
+        if lo == 1 {
+            // Stop words are never counted, so they are not in the document's list.
+            out.extend(s.doc_unigrams(d).iter().filter_map(|&(w, count)| {
+                let c = self.unigram[w as usize];
+                (c != NONE).then(|| entry(c, count))
+            }));
+        }
         for seg in s.doc_segment_ranges(d) {
-            if lo == 1 {
-                cols.extend(
-                    s.ids[seg.clone()]
-                        .iter()
-                        .filter(|&&w| !self.word_stop[w as usize])
-                        .map(|&w| self.unigram[w as usize])
-                        .filter(|&c| c != NONE),
-                );
-            }
             for (t, n) in (lo.max(2)..=hi).enumerate() {
                 if seg.len() < n {
                     break;
@@ -724,7 +726,7 @@ impl Columns for CounterColumns<'_> {
                     if g != NONE {
                         let c = table_cols[g as usize];
                         if c != NONE {
-                            cols.push(c);
+                            out.push(entry(c, 1));
                         }
                     }
                 }

@@ -23,11 +23,18 @@ pub struct Csr {
     pub data: Vec<i64>,
 }
 
+/// A row entry: the column in the high 32 bits and a count in the low 32, so that sorting entries
+/// sorts them by column.
+#[inline]
+pub(crate) fn entry(col: u32, count: u32) -> u64 {
+    (u64::from(col) << 32) | u64::from(count)
+}
+
 /// Where features live: the columns of one document's features.
 pub(crate) trait Columns: Sync {
-    /// Appends the column of every feature occurrence of document `d` of `streams` (in any order,
-    /// repeated as often as it occurs) to `out`.
-    fn doc_columns(&self, streams: &Streams, d: usize, out: &mut Vec<u32>);
+    /// Appends [`entry`]s for the features of document `d` of `streams` to `out`, in any order; a column
+    /// may come more than once, and its counts then add up.
+    fn doc_entries(&self, streams: &Streams, d: usize, out: &mut Vec<u64>);
 }
 
 /// Columns found by looking each n-gram up: for documents the features were not counted from.
@@ -41,11 +48,16 @@ pub(crate) trait Lookup: Sync {
 }
 
 impl<L: Lookup> Columns for L {
-    fn doc_columns(&self, s: &Streams, d: usize, cols: &mut Vec<u32>) {
+    fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
         let (lo, hi) = self.ngram_range();
         for seg in s.doc_segments(d) {
             if lo == 1 {
-                cols.extend(seg.iter().map(|&w| self.unigram(w)).filter(|&c| c != NONE));
+                out.extend(
+                    seg.iter()
+                        .map(|&w| self.unigram(w))
+                        .filter(|&c| c != NONE)
+                        .map(|c| entry(c, 1)),
+                );
             }
             for n in lo.max(2)..=hi {
                 if seg.len() < n {
@@ -54,7 +66,7 @@ impl<L: Lookup> Columns for L {
                 for gram in seg.windows(n) {
                     let c = self.ngram(gram, hash_words(gram));
                     if c != NONE {
-                        cols.push(c);
+                        out.push(entry(c, 1));
                     }
                 }
             }
@@ -100,55 +112,57 @@ pub(crate) fn build_rows<C: Columns>(
 
 #[inline(never)]
 fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
-    // Roughly one stored entry per token is a good first guess for news text.
+    // Roughly one stored entry per distinct word and n-gram occurrence is a good first guess.
+    let guess = s.uni.len() + s.ids.len();
     let mut out = Csr {
         indptr: Vec::with_capacity(s.n_docs() + 1),
-        indices: Vec::with_capacity(s.ids.len()),
-        data: Vec::with_capacity(s.ids.len()),
+        indices: Vec::with_capacity(guess),
+        data: Vec::with_capacity(guess),
     };
     out.indptr.push(0);
-    let mut cols: Vec<u32> = Vec::with_capacity(4096);
-    let mut scratch: Vec<u32> = Vec::new();
+    let mut entries: Vec<u64> = Vec::with_capacity(4096);
+    let mut scratch: Vec<u64> = Vec::new();
     for d in 0..s.n_docs() {
-        cols.clear();
-        columns.doc_columns(s, d, &mut cols);
-        sort_columns(&mut cols, &mut scratch);
+        entries.clear();
+        columns.doc_entries(s, d, &mut entries);
+        sort_entries(&mut entries, &mut scratch);
         let mut i = 0;
-        while i < cols.len() {
-            let c = cols[i];
-            let mut j = i + 1;
-            while j < cols.len() && cols[j] == c {
-                j += 1;
+        while i < entries.len() {
+            let col = entries[i] >> 32;
+            let mut count = entries[i] & 0xFFFF_FFFF;
+            i += 1;
+            while i < entries.len() && entries[i] >> 32 == col {
+                count += entries[i] & 0xFFFF_FFFF;
+                i += 1;
             }
             #[allow(clippy::cast_possible_wrap)]
-            out.indices.push(c as i32);
-            out.data.push((j - i) as i64);
-            i = j;
+            out.indices.push(col as i32);
+            out.data.push(count as i64);
         }
         out.indptr.push(out.data.len() as i64);
     }
     out
 }
 
-/// Sorts column ids. A document holds hundreds of ids below 2^21 or so, where a least-significant-digit
-/// radix sort over bytes does a few linear passes instead of a comparison sort's n log n steps, and
-/// skips each byte position on which all ids agree (the high bytes, usually). Short rows use the
-/// standard sort.
-fn sort_columns(v: &mut [u32], scratch: &mut Vec<u32>) {
+/// Sorts row entries by column. A document holds hundreds of entries with columns below 2^21 or so,
+/// where a least-significant-digit radix sort over the column's bytes does a few linear passes instead
+/// of a comparison sort's n log n steps, and skips each byte on which all columns agree (the high ones,
+/// usually). Short rows use the standard sort.
+fn sort_entries(v: &mut [u64], scratch: &mut Vec<u64>) {
     if v.len() <= 64 {
         v.sort_unstable();
         return;
     }
-    // All four byte histograms in one pass.
+    // All four column-byte histograms in one pass.
     let mut counts = [[0u32; 256]; 4];
     for &x in v.iter() {
         for (byte, c) in counts.iter_mut().enumerate() {
-            c[((x >> (8 * byte)) & 0xFF) as usize] += 1;
+            c[((x >> (32 + 8 * byte)) & 0xFF) as usize] += 1;
         }
     }
     scratch.clear();
     scratch.resize(v.len(), 0);
-    let (mut src, mut dst): (&mut [u32], &mut [u32]) = (v, scratch.as_mut_slice());
+    let (mut src, mut dst): (&mut [u64], &mut [u64]) = (v, scratch.as_mut_slice());
     let mut in_scratch = false;
     let len = src.len() as u32;
     for (byte, c) in counts.iter().enumerate() {
@@ -160,7 +174,7 @@ fn sort_columns(v: &mut [u32], scratch: &mut Vec<u32>) {
         for (o, &n) in offsets.iter_mut().zip(c) {
             (*o, sum) = (sum, sum + n);
         }
-        let shift = 8 * byte;
+        let shift = 32 + 8 * byte;
         for &x in src.iter() {
             let b = ((x >> shift) & 0xFF) as usize;
             dst[offsets[b] as usize] = x;
@@ -176,26 +190,30 @@ fn sort_columns(v: &mut [u32], scratch: &mut Vec<u32>) {
 
 #[cfg(test)]
 mod tests {
-    use super::sort_columns;
+    use super::{entry, sort_entries};
 
     #[test]
-    fn radix_sort_matches_the_standard_sort() {
+    fn radix_sort_orders_by_column() {
         let mut state = 7u64;
         let mut scratch = Vec::new();
         for len in [0usize, 1, 5, 64, 65, 200, 1000, 5000] {
             for spread in [1u32, 255, 70_000, 1 << 21, u32::MAX] {
-                let mut v: Vec<u32> = (0..len)
+                let mut v: Vec<u64> = (0..len)
                     .map(|_| {
                         state = state
                             .wrapping_mul(6_364_136_223_846_793_005)
                             .wrapping_add(1);
-                        ((state >> 32) as u32) % spread
+                        entry(((state >> 32) as u32) % spread, state as u32 % 5)
                     })
                     .collect();
                 let mut expected = v.clone();
                 expected.sort_unstable();
-                sort_columns(&mut v, &mut scratch);
-                assert_eq!(v, expected, "len {len} spread {spread}");
+                sort_entries(&mut v, &mut scratch);
+                // Only columns are ordered; within a column any order of counts will do.
+                let cols = |v: &[u64]| v.iter().map(|x| x >> 32).collect::<Vec<_>>();
+                assert_eq!(cols(&v), cols(&expected), "len {len} spread {spread}");
+                v.sort_unstable();
+                assert_eq!(v, expected);
             }
         }
     }
