@@ -2,7 +2,7 @@
 
 use super::analyzer::{Analyzer, Streams};
 use super::matrix::NONE;
-use super::words::{MAX_WORDS, Seed, WordTable};
+use super::words::{Key, MAX_WORDS, Seed, WordTable};
 use crate::error::{Error, Result};
 use crate::parallel::Cancel;
 
@@ -10,12 +10,13 @@ use crate::parallel::Cancel;
 pub(super) struct Chunk {
     pub streams: Streams,
     pub n_tokens: u64,
+    /// The slot whose local ids `streams` holds.
+    pub slot: usize,
 }
 
-/// The word table of one chunk position, kept across batches. Chunk `i` of every batch uses slot `i`,
-/// so once a slot has seen a word it also knows its corpus id: merging a batch into the corpus
-/// vocabulary only looks up the words the slot meets for the first time, instead of every distinct
-/// word of every chunk, which was the largest sequential step of counting.
+/// A thread's word table, kept across batches: once a slot has seen a word it also knows its corpus
+/// id, so merging a batch into the corpus vocabulary only looks up the words the slot meets for the
+/// first time, instead of every distinct word of every chunk.
 pub(super) struct Slot {
     /// Words with their counts in the current batch.
     pub table: WordTable,
@@ -24,7 +25,7 @@ pub(super) struct Slot {
     /// Local ids counted in the current batch.
     pub touched: Vec<u32>,
     /// Words first met in the current batch, to be added to the corpus vocabulary.
-    pub fresh: Vec<(u32, Box<str>)>,
+    pub fresh: Vec<(u32, Key, Box<str>)>,
 }
 
 impl Slot {
@@ -95,7 +96,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                         term.to_ascii_lowercase().into()
                     };
                     let stop = analyzer.is_stop(&word);
-                    fresh.push((lid, word));
+                    fresh.push((lid, key, word));
                     global.push(NONE);
                     stop
                 });
@@ -141,5 +142,9 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             streams.doc_ends.push(0);
         }
     }
-    Ok(Chunk { streams, n_tokens })
+    Ok(Chunk {
+        streams,
+        n_tokens,
+        slot: 0,
+    })
 }

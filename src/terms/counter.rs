@@ -9,16 +9,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use hashbrown::HashTable;
 use rayon::ThreadPool;
 use rayon::prelude::*;
-use std::hash::BuildHasher;
+use std::sync::{Mutex, PoisonError};
 
 use super::analyzer::{Analyzer, Streams};
 use super::chunk::{Chunk, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows, entry};
-use super::words::Seed;
+use super::words::{MAX_WORDS, Seed, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::{NgramTable, hash_words, shard_of};
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
@@ -43,9 +42,8 @@ pub struct Counter {
     /// Set when a run was cancelled part-way: the counts are then incomplete and the counter refuses work.
     interrupted: bool,
     keep_rows: bool,
-    /// Corpus ids, found by the word they stand for: each word is stored once, in `words`.
-    vocab: HashTable<u32>,
-    vocab_hasher: hashbrown::DefaultHashBuilder,
+    /// Corpus ids (the table's local ids), found by word key as in the slots.
+    vocab: WordTable,
     words: Vec<Box<str>>,
     word_stop: Vec<bool>,
     /// Whether every word is non-empty and free of bytes <= 0x20, so that comparing n-grams as tuples of
@@ -53,9 +51,9 @@ pub struct Counter {
     plain_words: bool,
     uni_count: Vec<u64>,
     uni_df: Vec<u64>,
-    slots: Vec<Slot>,
-    /// Hash seed shared by the slots' word tables.
-    seed: Seed,
+    /// One per thread: a chunk uses the slot of the thread that runs it, so each slot learns the
+    /// vocabulary once rather than once per chunk.
+    slots: Vec<Mutex<Slot>>,
     /// `shards[s][n - first]`: the n-grams of length `n` owned by shard `s`.
     shards: Vec<Vec<NgramTable>>,
     n_documents: u64,
@@ -76,20 +74,19 @@ impl Counter {
         let shards = (0..threads)
             .map(|_| (lo.max(2)..=hi).map(NgramTable::new).collect())
             .collect();
+        let seed = Seed::random();
         Ok(Counter {
             analyzer,
             interrupted: false,
             threads,
             keep_rows,
-            vocab: HashTable::new(),
-            vocab_hasher: hashbrown::DefaultHashBuilder::default(),
+            vocab: WordTable::new(seed),
             words: Vec::new(),
             word_stop: Vec::new(),
             plain_words: true,
             uni_count: Vec::new(),
             uni_df: Vec::new(),
-            slots: Vec::new(),
-            seed: Seed::random(),
+            slots: (0..threads).map(|_| Mutex::new(Slot::new(seed))).collect(),
             shards,
             n_documents: 0,
             n_tokens: 0,
@@ -132,39 +129,49 @@ impl Counter {
         let need_streams = hi >= 2;
         let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = balanced_ranges(&lens, self.threads * 2);
+        // Several chunks per thread, so a thread that drew long documents does not hold up the batch.
+        let ranges = balanced_ranges(&lens, self.threads * 4);
         let pool = pool(self.threads)?;
-        if self.slots.len() < ranges.len() {
-            let seed = self.seed;
-            self.slots.resize_with(ranges.len(), || Slot::new(seed));
-        }
         let Counter {
             analyzer, slots, ..
         } = self;
         let chunks: Result<Vec<Chunk>> = pool.install(|| {
             ranges
                 .par_iter()
-                .zip(slots.par_iter_mut())
-                .map(|(r, slot)| {
+                .map(|r| {
+                    // A chunk runs start to end on one thread, so its slot is never contended.
+                    let s = rayon::current_thread_index().unwrap_or(0) % slots.len();
+                    let mut slot = slots[s].lock().unwrap_or_else(PoisonError::into_inner);
                     // Documents are tagged by corpus index + 1, unique across batches.
                     #[allow(clippy::cast_possible_truncation)]
                     let first_tag = (first_doc + r.start as u64 + 1) as u32;
-                    count_chunk(
+                    let mut chunk = count_chunk(
                         analyzer,
-                        slot,
+                        &mut slot,
                         &docs[r.clone()],
                         first_tag,
                         need_streams,
                         unigram_rows,
                         cancel,
-                    )
+                    )?;
+                    chunk.slot = s;
+                    Ok(chunk)
                 })
                 .collect()
+        });
+        let fresh: usize = self.slots_mut().map(|s| s.fresh.len()).sum();
+        let chunks = chunks.and_then(|c| {
+            if self.words.len() + fresh > MAX_WORDS {
+                return Err(Error::TooLarge(format!(
+                    "more than {MAX_WORDS} distinct words in one result; count in parts and merge"
+                )));
+            }
+            Ok(c)
         });
         let mut chunks = match chunks {
             Ok(c) => c,
             Err(e) => {
-                self.slots.iter_mut().for_each(Slot::discard_batch);
+                self.slots_mut().for_each(Slot::discard_batch);
                 return Err(e);
             }
         };
@@ -185,55 +192,78 @@ impl Counter {
         Ok(())
     }
 
+    fn slots_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
+        self.slots
+            .iter_mut()
+            .map(|s| s.get_mut().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Adds the slots' new words to the corpus vocabulary and their batch counts to the corpus counts,
+    /// and turns the chunks' local ids into corpus ids.
     fn absorb(&mut self, chunks: Vec<Chunk>, pool: &ThreadPool) -> Vec<Streams> {
-        let mut streams = Vec::with_capacity(chunks.len());
-        for (slot, chunk) in self.slots.iter_mut().zip(chunks) {
-            for (lid, word) in slot.fresh.drain(..) {
-                let hash = self.vocab_hasher.hash_one(&*word);
-                let words = &self.words;
-                let gid =
-                    if let Some(&gid) = self.vocab.find(hash, |&g| *words[g as usize] == *word) {
-                        gid
-                    } else {
-                        let gid = u32::try_from(self.words.len()).unwrap_or(NONE);
-                        self.plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
-                        self.word_stop.push(self.analyzer.is_stop(&word));
-                        self.words.push(word);
-                        let (words, hasher) = (&self.words, &self.vocab_hasher);
-                        self.vocab
-                            .insert_unique(hash, gid, |&g| hasher.hash_one(&*words[g as usize]));
-                        self.uni_count.push(0);
-                        self.uni_df.push(0);
-                        gid
-                    };
+        let Counter {
+            analyzer,
+            vocab,
+            words,
+            word_stop,
+            plain_words,
+            uni_count,
+            uni_df,
+            slots,
+            n_tokens,
+            ..
+        } = self;
+        let slots: Vec<&mut Slot> = slots
+            .iter_mut()
+            .map(|s| s.get_mut().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        for slot in slots {
+            for (lid, key, word) in slot.fresh.drain(..) {
+                let e = vocab.entry(key, word.as_bytes(), |_| {
+                    *plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
+                    word_stop.push(analyzer.is_stop(&word));
+                    uni_count.push(0);
+                    uni_df.push(0);
+                    false
+                });
+                let gid = e.lid();
+                if gid as usize == words.len() {
+                    words.push(word);
+                }
                 slot.global[lid as usize] = gid;
             }
             for &lid in &slot.touched {
                 let g = slot.global[lid as usize] as usize;
                 let e = slot.table.by_lid(lid);
-                self.uni_count[g] += u64::from(e.count);
-                self.uni_df[g] += u64::from(e.df);
+                uni_count[g] += u64::from(e.count);
+                uni_df[g] += u64::from(e.df);
                 (e.count, e.df) = (0, 0);
             }
             slot.touched.clear();
-            self.n_tokens += chunk.n_tokens;
-            streams.push(chunk.streams);
         }
-        let slots = &self.slots;
+        *n_tokens += chunks.iter().map(|c| c.n_tokens).sum::<u64>();
+        let slots: Vec<&Slot> = self
+            .slots
+            .iter_mut()
+            .map(|s| &*s.get_mut().unwrap_or_else(PoisonError::into_inner))
+            .collect();
         pool.install(|| {
-            streams
-                .par_iter_mut()
-                .zip(slots.par_iter())
-                .for_each(|(s, slot)| {
-                    s.ids
+            chunks
+                .into_par_iter()
+                .map(|mut c| {
+                    let global = &slots[c.slot].global;
+                    c.streams
+                        .ids
                         .iter_mut()
-                        .for_each(|id| *id = slot.global[*id as usize]);
-                    s.uni
+                        .for_each(|id| *id = global[*id as usize]);
+                    c.streams
+                        .uni
                         .iter_mut()
-                        .for_each(|(id, _)| *id = slot.global[*id as usize]);
-                });
-        });
-        streams
+                        .for_each(|(id, _)| *id = global[*id as usize]);
+                    c.streams
+                })
+                .collect()
+        })
     }
 
     fn count_ngrams(
@@ -525,7 +555,7 @@ impl Counter {
             table.release_index();
         }
         self.slots = Vec::new();
-        self.vocab = HashTable::new();
+        self.vocab = WordTable::new(Seed::random());
         self.stats(pruning)
     }
 
@@ -621,6 +651,7 @@ impl Counter {
         }
         let n_shards = self.shards.len();
         let mut cols = CounterColumns {
+            n_columns: keep.len(),
             ngram_range: self.analyzer.config.ngram_range,
             unigram: vec![NONE; self.words.len()],
             ngram: (0..self.shards.first().map_or(0, Vec::len))
@@ -700,12 +731,17 @@ impl Features {
 }
 
 struct CounterColumns {
+    n_columns: usize,
     ngram_range: (usize, usize),
     unigram: Vec<u32>,
     ngram: Vec<Vec<u32>>,
 }
 
 impl Columns for CounterColumns {
+    fn n_columns(&self) -> usize {
+        self.n_columns
+    }
+
     fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
         let (lo, hi) = self.ngram_range;
         if lo == 1 {

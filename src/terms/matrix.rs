@@ -32,6 +32,9 @@ pub(crate) fn entry(col: u32, count: u32) -> u64 {
 
 /// Where features live: the columns of one document's features.
 pub(crate) trait Columns: Sync {
+    /// Number of columns.
+    fn n_columns(&self) -> usize;
+
     /// Appends [`entry`]s for the features of document `d` of `streams` to `out`, in any order; a column
     /// may come more than once, and its counts then add up.
     fn doc_entries(&self, streams: &Streams, d: usize, out: &mut Vec<u64>);
@@ -45,9 +48,15 @@ pub(crate) trait Lookup: Sync {
     fn ngram(&self, gram: &[u32], hash: u64) -> u32;
     /// The n-gram lengths looked up.
     fn ngram_range(&self) -> (usize, usize);
+    /// Number of features (columns).
+    fn n_features(&self) -> usize;
 }
 
 impl<L: Lookup> Columns for L {
+    fn n_columns(&self) -> usize {
+        self.n_features()
+    }
+
     fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
         let (lo, hi) = self.ngram_range();
         for seg in s.doc_segments(d) {
@@ -92,23 +101,49 @@ pub(crate) fn build_rows<C: Columns>(
     })?;
     let nnz: usize = parts.iter().map(|p| p.data.len()).sum();
     let rows: usize = parts.iter().map(|p| p.indptr.len() - 1).sum();
-    let mut out = Csr {
-        indptr: Vec::with_capacity(rows + 1),
-        indices: Vec::with_capacity(nnz),
-        data: Vec::with_capacity(nnz),
-    };
-    out.indptr.push(0);
-    for p in parts {
-        let base = out.data.len() as i64;
-        out.indptr.extend(p.indptr[1..].iter().map(|&x| x + base));
-        out.indices.extend_from_slice(&p.indices);
-        out.data.extend_from_slice(&p.data);
-    }
-    if i64::try_from(out.data.len()).is_err() {
+    if i64::try_from(nnz).is_err() {
         return Err(Error::TooLarge("matrix has too many entries".into()));
     }
+    // Zeroed allocations of this size come straight from the OS, already zero, so the parallel copy
+    // below is the first and only write.
+    let mut out = Csr {
+        indptr: vec![0; rows + 1],
+        indices: vec![0; nnz],
+        data: vec![0; nnz],
+    };
+    let mut jobs = Vec::with_capacity(parts.len());
+    let (mut indptr, mut indices, mut data) = (
+        &mut out.indptr[1..],
+        out.indices.as_mut_slice(),
+        out.data.as_mut_slice(),
+    );
+    let mut base = 0i64;
+    for p in &parts {
+        let (r, n) = (p.indptr.len() - 1, p.data.len());
+        let (ip, rest) = std::mem::take(&mut indptr).split_at_mut(r);
+        indptr = rest;
+        let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
+        indices = rest;
+        let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
+        data = rest;
+        jobs.push((p, base, ip, ix, dt));
+        base += n as i64;
+    }
+    pool.install(|| {
+        jobs.into_par_iter().for_each(|(p, base, ip, ix, dt)| {
+            ip.iter_mut()
+                .zip(&p.indptr[1..])
+                .for_each(|(o, &x)| *o = x + base);
+            ix.copy_from_slice(&p.indices);
+            dt.copy_from_slice(&p.data);
+        });
+    });
     Ok(out)
 }
+
+/// Columns up to which rows are added up in a [`RowAccumulator`] rather than sorted: its counts, 8 bytes
+/// a column, then stay within a core's L2 cache.
+const ACCUMULATE_MAX_COLUMNS: usize = 1 << 18;
 
 #[inline(never)]
 fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
@@ -121,27 +156,106 @@ fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
     };
     out.indptr.push(0);
     let mut entries: Vec<u64> = Vec::with_capacity(4096);
+    let n_columns = columns.n_columns();
+    let mut acc = (n_columns <= ACCUMULATE_MAX_COLUMNS).then(|| RowAccumulator::new(n_columns));
     let mut scratch: Vec<u64> = Vec::new();
     for d in 0..s.n_docs() {
         entries.clear();
         columns.doc_entries(s, d, &mut entries);
-        sort_entries(&mut entries, &mut scratch);
-        let mut i = 0;
-        while i < entries.len() {
-            let col = entries[i] >> 32;
-            let mut count = entries[i] & 0xFFFF_FFFF;
-            i += 1;
-            while i < entries.len() && entries[i] >> 32 == col {
-                count += entries[i] & 0xFFFF_FFFF;
-                i += 1;
+        if let Some(acc) = &mut acc {
+            for &e in &entries {
+                acc.add((e >> 32) as usize, e & 0xFFFF_FFFF);
             }
-            #[allow(clippy::cast_possible_wrap)]
-            out.indices.push(col as i32);
-            out.data.push(count as i64);
+            acc.drain(|col, count| {
+                #[allow(clippy::cast_possible_wrap)]
+                out.indices.push(col as i32);
+                out.data.push(count as i64);
+            });
+        } else {
+            sort_entries(&mut entries, &mut scratch);
+            let mut i = 0;
+            while i < entries.len() {
+                let col = entries[i] >> 32;
+                let mut count = entries[i] & 0xFFFF_FFFF;
+                i += 1;
+                while i < entries.len() && entries[i] >> 32 == col {
+                    count += entries[i] & 0xFFFF_FFFF;
+                    i += 1;
+                }
+                #[allow(clippy::cast_possible_wrap)]
+                out.indices.push(col as i32);
+                out.data.push(count as i64);
+            }
         }
         out.indptr.push(out.data.len() as i64);
     }
     out
+}
+
+/// Adds up a row's counts by column and hands them back in column order, in time linear in the
+/// entries rather than a sort's n log n: a bit per column marks the columns present, and each level
+/// above has a bit per 64-bit word of the level below, so finding the next column skips empty space
+/// 64, 4096, ... columns at a time.
+struct RowAccumulator {
+    /// `levels[0]` has a bit per column; the last level is a single word.
+    levels: Vec<Vec<u64>>,
+    counts: Vec<u64>,
+}
+
+impl RowAccumulator {
+    fn new(n_columns: usize) -> Self {
+        let mut levels = vec![vec![0u64; n_columns.div_ceil(64).max(1)]];
+        while levels.last().is_some_and(|l| l.len() > 1) {
+            let below = levels.last().map_or(1, Vec::len);
+            levels.push(vec![0u64; below.div_ceil(64)]);
+        }
+        RowAccumulator {
+            levels,
+            counts: vec![0; n_columns],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, col: usize, count: u64) {
+        let (mut word, bit) = (col >> 6, 1u64 << (col & 63));
+        let w = &mut self.levels[0][word];
+        if *w & bit != 0 {
+            self.counts[col] += count;
+            return;
+        }
+        self.counts[col] = count;
+        let mut was_empty = *w == 0;
+        *w |= bit;
+        for level in &mut self.levels[1..] {
+            if !was_empty {
+                break;
+            }
+            let w = &mut level[word >> 6];
+            was_empty = *w == 0;
+            *w |= 1 << (word & 63);
+            word >>= 6;
+        }
+    }
+
+    /// Calls `f(column, count)` for each column added since the last drain, in column order, and
+    /// clears them.
+    fn drain<F: FnMut(usize, u64)>(&mut self, mut f: F) {
+        let top = self.levels.len() - 1;
+        self.drain_word(top, 0, &mut f);
+    }
+
+    fn drain_word<F: FnMut(usize, u64)>(&mut self, level: usize, word: usize, f: &mut F) {
+        let mut bits = std::mem::take(&mut self.levels[level][word]);
+        while bits != 0 {
+            let at = word * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if level == 0 {
+                f(at, self.counts[at]);
+            } else {
+                self.drain_word(level - 1, at, f);
+            }
+        }
+    }
 }
 
 /// Sorts row entries by column. A document holds hundreds of entries with columns below 2^21 or so,
@@ -190,7 +304,66 @@ fn sort_entries(v: &mut [u64], scratch: &mut Vec<u64>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{entry, sort_entries};
+    use super::{ACCUMULATE_MAX_COLUMNS, Columns, RowAccumulator, entry, rows_of, sort_entries};
+    use crate::terms::analyzer::Streams;
+
+    /// Rows of pseudo-random entries (repeated columns included), as wide as asked.
+    struct Random(usize);
+
+    impl Columns for Random {
+        fn n_columns(&self) -> usize {
+            self.0
+        }
+
+        fn doc_entries(&self, _: &Streams, d: usize, out: &mut Vec<u64>) {
+            let mut state = d as u64 + 1;
+            for _ in 0..(d * 37) % 300 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                out.push(entry(((state >> 33) % 5000) as u32, (state % 3) as u32 + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn accumulated_and_sorted_rows_agree() {
+        let s = Streams {
+            doc_ends: vec![0; 50],
+            ..Streams::default()
+        };
+        let narrow = rows_of(&s, &Random(5000));
+        let wide = rows_of(&s, &Random(ACCUMULATE_MAX_COLUMNS + 1));
+        assert_eq!(narrow, wide);
+        assert_eq!(narrow.indptr.len(), 51);
+        assert!(narrow.indices.len() > 1000);
+    }
+
+    #[test]
+    fn accumulator_adds_up_and_orders_columns() {
+        for n_columns in [1usize, 63, 64, 65, 4095, 4097, 300_000] {
+            let mut acc = RowAccumulator::new(n_columns);
+            let mut state = n_columns as u64;
+            for _ in 0..3 {
+                let mut want = std::collections::BTreeMap::new();
+                for _ in 0..500 {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    let col = (state >> 33) as usize % n_columns;
+                    let count = state % 7 + 1;
+                    acc.add(col, count);
+                    *want.entry(col).or_insert(0) += count;
+                }
+                let mut got = Vec::new();
+                acc.drain(|c, n| got.push((c, n)));
+                assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{n_columns}");
+            }
+            let mut empty = Vec::new();
+            acc.drain(|c, n| empty.push((c, n)));
+            assert!(empty.is_empty());
+        }
+    }
 
     #[test]
     fn radix_sort_orders_by_column() {

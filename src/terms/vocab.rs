@@ -175,6 +175,10 @@ impl Lookup for Vocabulary {
         self.analyzer.config.ngram_range
     }
 
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
     #[inline]
     fn unigram(&self, word: u32) -> u32 {
         if word == NONE {
