@@ -164,10 +164,26 @@ pub fn pruning(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<Pruning> {
 /// The texts of a list of documents, copied out so the GIL can be released. `first` is the corpus index
 /// of the first, for error messages.
 pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<Vec<String>> {
+    let items = str_items(py, docs, first)?;
+    Ok(utf8(py, &items, first)?
+        .into_iter()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The items of a list of documents, each checked to be a `str`: anything else is a
+/// `DocumentTypeError` naming its index (`first` is the corpus index of the first). Holding them keeps
+/// them alive whatever happens to the list while the GIL is released.
+pub fn str_items<'py>(
+    py: Python<'py>,
+    docs: &Bound<'py, PyList>,
+    first: u64,
+) -> PyResult<Vec<Bound<'py, PyString>>> {
     let mut out = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
         let index = first + i as u64;
-        let s = d.cast::<PyString>().map_err(|_| {
+        let s = d.cast_into::<PyString>().map_err(|e| {
+            let d = e.into_inner();
             // pandas stores a missing text as NaN (or None): say so rather than "float".
             let missing = d.is_none() || d.extract::<f64>().is_ok_and(f64::is_nan);
             if missing {
@@ -187,8 +203,23 @@ pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<V
                 format!("document {index} is {ty}, not str"),
             )
         })?;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The UTF-8 text of each string, borrowed rather than copied: Python keeps a string's UTF-8 form with
+/// the object (an ASCII string's own bytes are that form), so it lives as long as `items`. A lone
+/// surrogate, which has no UTF-8 form, is a `DocumentError` naming the document and character.
+pub fn utf8<'a>(
+    py: Python<'_>,
+    items: &'a [Bound<'_, PyString>],
+    first: u64,
+) -> PyResult<Vec<&'a str>> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, s) in items.iter().enumerate() {
         match s.to_str() {
-            Ok(t) => out.push(t.to_owned()),
+            Ok(t) => out.push(t),
             Err(e) => {
                 // The UnicodeEncodeError knows where the lone surrogate is.
                 let at: i64 = e
@@ -196,6 +227,7 @@ pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<V
                     .getattr("start")
                     .and_then(|v| v.extract())
                     .unwrap_or(-1);
+                let index = first + i as u64;
                 return Err(raise(
                     py,
                     "DocumentError",

@@ -332,14 +332,31 @@ impl Counter {
     /// Word ids in term order, and each word's position in that order.
     fn word_order(&self, pool: &ThreadPool) -> (Vec<u32>, Vec<u32>) {
         let words = &self.words;
-        let mut order: Vec<u32> = (0..u32::try_from(words.len()).unwrap_or(NONE)).collect();
+        // Words sort by their first 16 bytes as a big-endian integer (zero-padded, so a prefix comes
+        // first, as in bytewise order); only ties, between longer words, compare the whole text.
+        let mut keyed: Vec<(u128, u32)> = pool.install(|| {
+            words
+                .par_iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let mut head = [0u8; 16];
+                    let n = w.len().min(16);
+                    head[..n].copy_from_slice(&w.as_bytes()[..n]);
+                    #[allow(clippy::cast_possible_truncation)]
+                    (u128::from_be_bytes(head), i as u32)
+                })
+                .collect()
+        });
         pool.install(|| {
-            order.par_sort_unstable_by(|&a, &b| {
-                words[a as usize]
-                    .as_bytes()
-                    .cmp(words[b as usize].as_bytes())
+            keyed.par_sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0).then_with(|| {
+                    words[a.1 as usize]
+                        .as_bytes()
+                        .cmp(words[b.1 as usize].as_bytes())
+                })
             });
         });
+        let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
         let mut rank = vec![0u32; words.len()];
         for (r, &w) in order.iter().enumerate() {
             #[allow(clippy::cast_possible_truncation)]
@@ -459,24 +476,15 @@ impl Counter {
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
+        if lo == 1 {
+            out.push(self.unigram_features(&order));
+        }
         if let Some(bits) = self.pack_bits() {
-            if lo == 1 {
-                out.push(self.sort_packed(self.table_features(NONE), &rank, bits, pool));
-            }
             #[allow(clippy::cast_possible_truncation)]
             for t in 0..(lo.max(2)..=hi).count() as u32 {
                 out.push(self.sort_packed(self.table_features(t), &rank, bits, pool));
             }
             return (out, rank);
-        }
-        if lo == 1 {
-            out.push(
-                order
-                    .iter()
-                    .filter(|&&w| self.uni_count[w as usize] > 0)
-                    .map(|&w| Feature { table: NONE, id: w })
-                    .collect(),
-            );
         }
         #[allow(clippy::cast_possible_truncation)]
         for t in 0..(lo.max(2)..=hi).count() as u32 {
@@ -485,6 +493,15 @@ impl Counter {
             out.push(refs);
         }
         (out, rank)
+    }
+
+    /// The counted words, in term order (`order` from [`Counter::word_order`]).
+    fn unigram_features(&self, order: &[u32]) -> Vec<Feature> {
+        order
+            .iter()
+            .filter(|&&w| self.uni_count[w as usize] > 0)
+            .map(|&w| Feature { table: NONE, id: w })
+            .collect()
     }
 
     fn count_of(&self, f: Feature) -> (u64, u64) {
@@ -566,9 +583,14 @@ impl Counter {
     pub fn features(&self) -> Result<Features> {
         self.check_usable()?;
         let pool = pool(self.threads)?;
+        let (lo, hi) = self.analyzer.config.ngram_range;
+        if hi == 1 {
+            let refs = self.unigram_features(&self.word_order(&pool).0);
+            let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
+            return Ok(Features { refs, count, df });
+        }
         if let Some(bits) = self.pack_bits() {
             // One sort over every order: packed keys already place "new" before "new york".
-            let (lo, hi) = self.analyzer.config.ngram_range;
             let (_, rank) = self.word_order(&pool);
             let mut all = if lo == 1 {
                 self.table_features(NONE)
