@@ -1,7 +1,5 @@
 //! A hash table of n-grams (word-id tuples) with corpus counts and document frequencies.
 
-use hashbrown::HashTable;
-
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Equality of two n-grams of the same length. A plain loop: slice `==` on `u32` calls `memcmp`, whose
@@ -11,8 +9,8 @@ fn same(a: &[u32], b: &[u32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// Hash of a word-id tuple. Good in every bit: hashbrown takes its bucket from the low bits and its tag
-/// from the top ones, and [`shard_of`] remixes it.
+/// Hash of a word-id tuple. Good in every bit: a table takes its entry from the low bits, and
+/// [`shard_of`] remixes it.
 #[inline]
 pub fn hash_words(words: &[u32]) -> u64 {
     let mut h = words.len() as u64;
@@ -27,48 +25,50 @@ pub fn hash_words(words: &[u32]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Which of `shards` owns an n-gram with this hash. A second multiply decorrelates it from the bits
-/// hashbrown uses, so each shard's table still sees well-spread hashes.
+/// Which of `shards` owns an n-gram with this hash. A second multiply decorrelates it from the bits a
+/// table uses, so each shard's table still sees well-spread hashes.
 #[inline]
 pub fn shard_of(hash: u64, shards: usize) -> usize {
     let mixed = hash.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32;
     ((mixed * shards as u64) >> 32) as usize
 }
 
-/// A hash slot: the id and the first two words inline, so probing a bigram never leaves the table and
-/// longer n-grams read their tail from the arena only when the first two words already match.
+/// Marks a free entry.
+const FREE_ID: u32 = u32::MAX;
+
+/// An n-gram's entry: its key and counts together, so counting an occurrence touches one cache line
+/// (the former layout, a hash slot plus a separate counter row, touched two or three).
 #[derive(Debug, Clone, Copy)]
-struct Slot {
-    id: u32,
-    w0: u32,
-    w1: u32,
-    /// The n-gram's hash, kept so growing the table never reads the word arena.
-    hash: u32,
-}
-
-/// The 64-bit hash hashbrown sees, rebuilt from the 32 bits a slot keeps; the multiply spreads them over
-/// the low bits (bucket) and the top bits (tag).
-#[inline]
-fn table_hash(h32: u32) -> u64 {
-    u64::from(h32).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(h32)
-}
-
-/// Per n-gram counters, together so one cache line serves an update.
-#[derive(Debug, Clone, Copy, Default)]
-struct Meta {
+#[repr(C, align(32))]
+struct Entry {
+    /// A bigram's two word ids (exact); for longer n-grams, their hash (the words are compared too).
+    key: u64,
     count: u64,
+    id: u32,
     df: u32,
     /// Last document (plus one) that added to `df`; a document counts once however often it repeats a gram.
     last_doc: u32,
 }
 
-/// Counts of the n-grams of one order.
+const FREE: Entry = Entry {
+    key: 0,
+    count: 0,
+    id: FREE_ID,
+    df: 0,
+    last_doc: 0,
+};
+
+/// Counts of the n-grams of one order: open addressing with linear probing over [`Entry`]s.
 #[derive(Debug, Clone)]
 pub struct NgramTable {
     n: usize,
-    index: HashTable<Slot>,
+    entries: Vec<Entry>,
+    /// Entry index of each id.
+    pos: Vec<u32>,
+    /// The words of each id, `n` per n-gram.
     words: Vec<u32>,
-    meta: Vec<Meta>,
+    /// Counts by id, once the entries are released.
+    released: Vec<(u64, u32)>,
 }
 
 impl NgramTable {
@@ -77,9 +77,10 @@ impl NgramTable {
         debug_assert!(n >= 2);
         NgramTable {
             n,
-            index: HashTable::new(),
+            entries: vec![FREE; 64],
+            pos: Vec::new(),
             words: Vec::new(),
-            meta: Vec::new(),
+            released: Vec::new(),
         }
     }
 
@@ -90,77 +91,140 @@ impl NgramTable {
 
     /// Number of distinct n-grams.
     pub fn len(&self) -> usize {
-        self.meta.len()
+        self.words.len() / self.n
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.meta.is_empty()
+        self.words.is_empty()
+    }
+
+    #[inline]
+    fn key(&self, hash: u64, gram: &[u32]) -> u64 {
+        if self.n == 2 {
+            (u64::from(gram[0]) << 32) | u64::from(gram[1])
+        } else {
+            hash
+        }
+    }
+
+    /// Starts loading the cache line where a lookup of `hash` begins; counting issues this some
+    /// n-grams ahead, so the misses of a table far larger than the caches overlap.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        let i = hash as usize & (self.entries.len() - 1);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint and cannot fault; the address is inside `entries` anyway.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(self.entries.as_ptr().add(i).cast::<i8>());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
+    }
+
+    /// The entry index of `gram`, or the free entry where it would go.
+    #[allow(
+        clippy::inline_always,
+        reason = "left to itself the compiler calls this from the counting loop, which profiles showed"
+    )]
+    #[inline(always)]
+    fn probe(&self, hash: u64, gram: &[u32]) -> usize {
+        let key = self.key(hash, gram);
+        let mask = self.entries.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let e = &self.entries[i];
+            if e.id == FREE_ID
+                || (e.key == key
+                    && (self.n == 2
+                        || same(
+                            &self.words[e.id as usize * self.n..(e.id as usize + 1) * self.n],
+                            gram,
+                        )))
+            {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// Adds one occurrence of `gram` (of hash `hash`) in document `doc`; returns its id.
     #[inline]
     pub fn add(&mut self, hash: u64, gram: &[u32], doc: u32) -> u32 {
         debug_assert_eq!(gram.len(), self.n);
-        let id = self.intern(hash, gram);
-        let m = &mut self.meta[id as usize];
-        m.count += 1;
-        let tag = doc + 1;
-        if m.last_doc != tag {
-            m.last_doc = tag;
-            m.df += 1;
+        let mut i = self.probe(hash, gram);
+        if self.entries[i].id == FREE_ID {
+            i = self.insert(i, hash, gram);
         }
-        id
-    }
-
-    #[inline]
-    fn matches(words: &[u32], n: usize, slot: &Slot, gram: &[u32]) -> bool {
-        slot.w0 == gram[0]
-            && slot.w1 == gram[1]
-            && (n == 2
-                || same(
-                    &words[slot.id as usize * n + 2..(slot.id as usize + 1) * n],
-                    &gram[2..],
-                ))
+        let e = &mut self.entries[i];
+        e.count += 1;
+        let tag = doc + 1;
+        if e.last_doc != tag {
+            e.last_doc = tag;
+            e.df += 1;
+        }
+        e.id
     }
 
     /// The id of `gram`, added with zero counts if new.
     pub fn intern(&mut self, hash: u64, gram: &[u32]) -> u32 {
-        let n = self.n;
-        let words = &self.words;
-        let h32 = (hash >> 32) as u32;
-        let th = table_hash(h32);
-        if let Some(slot) = self.index.find(th, |slot| {
-            slot.hash == h32 && Self::matches(words, n, slot, gram)
-        }) {
-            return slot.id;
+        let mut i = self.probe(hash, gram);
+        if self.entries[i].id == FREE_ID {
+            i = self.insert(i, hash, gram);
         }
-        let id = u32::try_from(self.meta.len()).unwrap_or(u32::MAX);
-        self.index.insert_unique(
-            th,
-            Slot {
-                id,
-                w0: gram[0],
-                w1: gram[1],
-                hash: h32,
-            },
-            |slot| table_hash(slot.hash),
-        );
+        self.entries[i].id
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert(&mut self, i: usize, hash: u64, gram: &[u32]) -> usize {
+        let id = u32::try_from(self.pos.len()).unwrap_or(FREE_ID - 1);
+        self.entries[i] = Entry {
+            key: self.key(hash, gram),
+            id,
+            ..FREE
+        };
+        self.pos.push(i as u32);
         self.words.extend_from_slice(gram);
-        self.meta.push(Meta::default());
-        id
+        // Linear probing stays short below 3/4 full.
+        if self.pos.len() * 4 > self.entries.len() * 3 {
+            self.grow();
+            return self.pos[id as usize] as usize;
+        }
+        i
+    }
+
+    fn grow(&mut self) {
+        let size = self.entries.len() * 2;
+        let old = std::mem::replace(&mut self.entries, vec![FREE; size]);
+        let mask = size - 1;
+        for e in old.into_iter().filter(|e| e.id != FREE_ID) {
+            // The hash comes from the entry alone (a bigram's key holds its words, a longer n-gram's
+            // key is its hash): reading the words would miss the cache once per entry.
+            let hash = if self.n == 2 {
+                #[allow(clippy::cast_possible_truncation)]
+                hash_words(&[(e.key >> 32) as u32, e.key as u32])
+            } else {
+                e.key
+            };
+            let mut i = hash as usize & mask;
+            while self.entries[i].id != FREE_ID {
+                i = (i + 1) & mask;
+            }
+            self.pos[e.id as usize] = i as u32;
+            self.entries[i] = e;
+        }
     }
 
     /// The id of `gram`, if counted.
     #[inline]
     pub fn find(&self, hash: u64, gram: &[u32]) -> Option<u32> {
-        let n = self.n;
-        let h32 = (hash >> 32) as u32;
-        self.index
-            .find(table_hash(h32), |slot| {
-                slot.hash == h32 && Self::matches(&self.words, n, slot, gram)
-            })
-            .map(|slot| slot.id)
+        if self.entries.is_empty() {
+            return None;
+        }
+        let e = &self.entries[self.probe(hash, gram)];
+        (e.id != FREE_ID).then_some(e.id)
     }
 
     /// Words of n-gram `id`.
@@ -172,24 +236,44 @@ impl NgramTable {
     /// Corpus count of n-gram `id`.
     #[inline]
     pub fn count(&self, id: u32) -> u64 {
-        self.meta[id as usize].count
+        if self.entries.is_empty() {
+            self.released[id as usize].0
+        } else {
+            self.entries[self.pos[id as usize] as usize].count
+        }
     }
 
     /// Document frequency of n-gram `id`.
     #[inline]
     pub fn df(&self, id: u32) -> u64 {
-        u64::from(self.meta[id as usize].df)
+        u64::from(if self.entries.is_empty() {
+            self.released[id as usize].1
+        } else {
+            self.entries[self.pos[id as usize] as usize].df
+        })
     }
 
     /// Frees the hash index, keeping the n-grams and their counts (enough to list them, not to find
-    /// them): results are built after counting, and the index is the largest part of a table.
+    /// or count them): results are built after counting, and the index is the largest part of a table.
     pub fn release_index(&mut self) {
-        self.index = HashTable::new();
+        if self.entries.is_empty() {
+            return;
+        }
+        let entries = std::mem::take(&mut self.entries);
+        self.released = self
+            .pos
+            .iter()
+            .map(|&i| (entries[i as usize].count, entries[i as usize].df))
+            .collect();
+        self.pos = Vec::new();
     }
 
     /// Approximate heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.index.capacity() * 17 + self.words.capacity() * 4 + self.meta.capacity() * 16
+        self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.pos.capacity() * 4
+            + self.words.capacity() * 4
+            + self.released.capacity() * 16
     }
 }
 
@@ -208,6 +292,9 @@ mod tests {
         assert_eq!(t.gram(id), &[1, 2]);
         assert_eq!(t.len(), 2);
         assert!(t.find(hash_words(&[2, 1]), &[2, 1]).is_none());
+        t.release_index();
+        assert_eq!((t.count(id), t.df(id)), (3, 2));
+        assert_eq!(t.gram(id), &[1, 2]);
     }
 
     #[test]

@@ -17,9 +17,10 @@ use super::analyzer::{Analyzer, Streams};
 use super::chunk::{Chunk, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows, entry};
+use super::shards::ShardJob;
 use super::words::{MAX_WORDS, Seed, WordTable};
 use crate::error::{Error, Result};
-use crate::ngrams::{NgramTable, hash_words, shard_of};
+use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
 use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
 
@@ -839,103 +840,6 @@ fn radix_sort_by_key<T: Copy>(v: &mut Vec<(u64, T)>) {
     }
     if swapped {
         std::mem::swap(v, &mut other);
-    }
-}
-
-/// What every shard of an n-gram counting step shares.
-struct ShardJob<'a> {
-    streams: &'a [Streams],
-    word_stop: &'a [bool],
-    edges: bool,
-    record: bool,
-    n_shards: usize,
-    cancel: &'a Cancel,
-    overflow: AtomicBool,
-}
-
-impl ShardJob<'_> {
-    /// Counts the n-grams of shard `shard` in every stream. Each shard reads all windows and keeps those
-    /// whose hash it owns, so shards never share a table and never need merging.
-    #[inline(never)]
-    fn count(&self, shard: usize, tables: &mut [NgramTable]) {
-        for s in self.streams {
-            for d in 0..s.n_docs() {
-                if self.cancel.is_cancelled() {
-                    return;
-                }
-                #[allow(clippy::cast_possible_truncation)]
-                let doc = (s.first_doc + d as u64) as u32;
-                for seg in s.doc_segment_ranges(d) {
-                    let words = &s.ids[seg.clone()];
-                    for (t, table) in tables.iter_mut().enumerate() {
-                        let n = table.n();
-                        if words.len() < n {
-                            break;
-                        }
-                        let record = self.record.then(|| &s.grams[t][seg.start..]);
-                        if n == 2 {
-                            // Bigrams, by far the most common, as fixed-size arrays: hashing and
-                            // comparing them unrolls.
-                            for i in 0..words.len() - 1 {
-                                if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
-                                    return;
-                                }
-                                self.window(
-                                    shard,
-                                    table,
-                                    &[words[i], words[i + 1]],
-                                    doc,
-                                    record,
-                                    i,
-                                );
-                            }
-                        } else {
-                            for (i, gram) in words.windows(n).enumerate() {
-                                // A single huge sentence must not delay a Ctrl-C.
-                                if i & 0xFFFF == 0xFFFF && self.cancel.is_cancelled() {
-                                    return;
-                                }
-                                self.window(shard, table, gram, doc, record, i);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Counts one window if this shard owns it, and records its id at `record[i]`.
-    #[allow(
-        clippy::inline_always,
-        reason = "the bigram loop relies on inlining to see a constant-length gram and unroll"
-    )]
-    #[inline(always)]
-    fn window(
-        &self,
-        shard: usize,
-        table: &mut NgramTable,
-        gram: &[u32],
-        doc: u32,
-        record: Option<&[AtomicU32]>,
-        i: usize,
-    ) {
-        let n = gram.len();
-        if self.edges && (self.word_stop[gram[0] as usize] || self.word_stop[gram[n - 1] as usize])
-        {
-            return;
-        }
-        let h = hash_words(gram);
-        if shard_of(h, self.n_shards) != shard {
-            return;
-        }
-        let id = table.add(h, gram, doc);
-        if let Some(record) = record {
-            let global = u64::from(id) * self.n_shards as u64 + shard as u64;
-            match u32::try_from(global) {
-                Ok(g) if g != NONE => record[i].store(g, Ordering::Relaxed),
-                _ => self.overflow.store(true, Ordering::Relaxed),
-            }
-        }
     }
 }
 
