@@ -253,6 +253,28 @@ impl NgramTable {
         })
     }
 
+    /// Calls `f(id, gram, count, df)` for every n-gram, in storage order. A bigram's words come from its
+    /// entry, so listing bigrams reads memory only in order.
+    pub fn for_each<F: FnMut(u32, &[u32], u64, u64)>(&self, mut f: F) {
+        if self.entries.is_empty() {
+            for (id, &(count, df)) in self.released.iter().enumerate() {
+                #[allow(clippy::cast_possible_truncation)]
+                let id = id as u32;
+                f(id, self.gram(id), count, u64::from(df));
+            }
+            return;
+        }
+        for e in self.entries.iter().filter(|e| e.id != FREE_ID) {
+            if self.n == 2 {
+                #[allow(clippy::cast_possible_truncation)]
+                let gram = [(e.key >> 32) as u32, e.key as u32];
+                f(e.id, &gram, e.count, u64::from(e.df));
+            } else {
+                f(e.id, self.gram(e.id), e.count, u64::from(e.df));
+            }
+        }
+    }
+
     /// Frees the hash index, keeping the n-grams and their counts (enough to list them, not to find
     /// or count them): results are built after counting, and the index is the largest part of a table.
     pub fn release_index(&mut self) {
@@ -292,9 +314,19 @@ mod tests {
         assert_eq!(t.gram(id), &[1, 2]);
         assert_eq!(t.len(), 2);
         assert!(t.find(hash_words(&[2, 1]), &[2, 1]).is_none());
+        let listed = |t: &NgramTable| {
+            let mut all = Vec::new();
+            t.for_each(|id, gram, count, df| all.push((id, gram.to_vec(), count, df)));
+            all.sort_unstable();
+            all
+        };
+        let before = listed(&t);
+        assert_eq!(before.len(), 2);
+        assert!(before.contains(&(id, vec![1, 2], 3, 2)));
         t.release_index();
         assert_eq!((t.count(id), t.df(id)), (3, 2));
         assert_eq!(t.gram(id), &[1, 2]);
+        assert_eq!(listed(&t), before);
     }
 
     #[test]

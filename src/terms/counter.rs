@@ -17,6 +17,7 @@ use super::analyzer::{Analyzer, Streams};
 use super::chunk::{Chunk, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows, entry};
+use super::radix;
 use super::shards::ShardJob;
 use super::words::{MAX_WORDS, Seed, WordTable};
 use crate::error::{Error, Result};
@@ -406,113 +407,156 @@ impl Counter {
 
     /// Bits per word when every feature packs into one `u64` of word ranks, or `None`.
     ///
-    /// Each word is stored as rank + 1 in a field of `64 / max_n` bits, first word highest, missing words
-    /// as 0; integer order is then term order: a prefix sorts before its extensions, as its joined string
-    /// does. Up to 3-grams with a vocabulary under 2^21 words qualify, which covers the usual ranges.
+    /// Each word is stored as rank + 1 in a field just wide enough for the vocabulary, first word
+    /// highest, missing words as 0; integer order is then term order: a prefix sorts before its
+    /// extensions, as its joined string does. Narrow fields leave the radix sort fewer bytes to pass
+    /// over.
     fn pack_bits(&self) -> Option<u32> {
-        let hi = self.analyzer.config.ngram_range.1;
-        let bits = (64 / hi) as u32;
-        let fits = 1u64
-            .checked_shl(bits)
-            .is_none_or(|limit| self.words.len() as u64 + 1 < limit);
-        (self.plain_words && hi <= 3 && fits).then_some(bits)
+        let hi = self.analyzer.config.ngram_range.1 as u32;
+        let bits = (u64::BITS - (self.words.len() as u64 + 1).leading_zeros()).max(1);
+        (self.plain_words && bits * hi <= 64).then_some(bits)
     }
 
     #[inline]
-    fn packed_key(&self, f: Feature, rank: &[u32], bits: u32) -> u64 {
+    fn packed_key(&self, gram: &[u32], rank: &[u32], bits: u32) -> u64 {
         let hi = self.analyzer.config.ngram_range.1 as u32;
-        self.gram(&f).iter().enumerate().fold(0u64, |key, (i, &w)| {
+        gram.iter().enumerate().fold(0u64, |key, (i, &w)| {
             key | (u64::from(rank[w as usize]) + 1) << (bits * (hi - 1 - i as u32))
         })
     }
 
-    /// All features of one table (`NONE`: unigrams), unsorted.
-    fn table_features(&self, t: u32) -> Vec<Feature> {
-        if t == NONE {
-            #[allow(clippy::cast_possible_truncation)]
-            return (0..self.words.len() as u32)
-                .filter(|&w| self.uni_count[w as usize] > 0)
-                .map(|w| Feature { table: NONE, id: w })
-                .collect();
-        }
-        let n_shards = self.shards.len();
-        #[allow(clippy::cast_possible_truncation)]
-        self.shards
-            .iter()
-            .enumerate()
-            .flat_map(|(s, tables)| {
-                (0..tables[t as usize].len()).map(move |id| Feature {
-                    table: t,
-                    id: (id * n_shards + s) as u32,
-                })
-            })
-            .collect()
-    }
-
-    /// Sorts features by packed key (all orders at once when packable).
-    fn sort_packed(
+    /// All features of the tables `orders` (`NONE`: unigrams) with their counts, unsorted, and with
+    /// `packing` (ranks and bits) each one's packed key. Each table of each shard fills its own part of
+    /// the lists, in parallel.
+    fn counted(
         &self,
-        features: Vec<Feature>,
-        rank: &[u32],
-        bits: u32,
+        orders: &[u32],
+        packing: Option<(&[u32], u32)>,
         pool: &ThreadPool,
-    ) -> Vec<Feature> {
-        // Packing reads each n-gram's words at random: worth spreading over the threads.
-        let mut keyed: Vec<(u64, Feature)> = pool.install(|| {
-            features
-                .into_par_iter()
-                .map(|f| (self.packed_key(f, rank, bits), f))
-                .collect()
+    ) -> (Vec<Counted>, Vec<u64>) {
+        let n_shards = self.shards.len();
+        // (shard, table) per part; the unigrams are `(0, NONE)`.
+        let mut parts = Vec::new();
+        for &t in orders {
+            if t == NONE {
+                let n = self.uni_count.iter().filter(|&&c| c > 0).count();
+                parts.push((0, t, n));
+            } else {
+                for (s, tables) in self.shards.iter().enumerate() {
+                    parts.push((s, t, tables[t as usize].len()));
+                }
+            }
+        }
+        let total = parts.iter().map(|p| p.2).sum();
+        let mut items = vec![Counted::default(); total];
+        let mut keys = vec![0u64; if packing.is_some() { total } else { 0 }];
+        let mut jobs = Vec::with_capacity(parts.len());
+        let (mut rest_items, mut rest_keys) = (items.as_mut_slice(), keys.as_mut_slice());
+        for (s, t, n) in parts {
+            let (i, r) = std::mem::take(&mut rest_items).split_at_mut(n);
+            rest_items = r;
+            let keys_here = if packing.is_some() { n } else { 0 };
+            let (k, r) = std::mem::take(&mut rest_keys).split_at_mut(keys_here);
+            rest_keys = r;
+            jobs.push((s, t, i, k));
+        }
+        pool.install(|| {
+            jobs.into_par_iter().for_each(|(s, t, items, keys)| {
+                let mut at = 0;
+                let mut put = |f: Feature, gram: &[u32], count: u64, df: u64| {
+                    items[at] = Counted { f, count, df };
+                    if let Some((rank, bits)) = packing {
+                        keys[at] = self.packed_key(gram, rank, bits);
+                    }
+                    at += 1;
+                };
+                if t == NONE {
+                    for (w, (&count, &df)) in self.uni_count.iter().zip(&self.uni_df).enumerate() {
+                        if count > 0 {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let w = w as u32;
+                            put(Feature { table: NONE, id: w }, &[w], count, df);
+                        }
+                    }
+                } else {
+                    self.shards[s][t as usize].for_each(|id, gram, count, df| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let id = (id as usize * n_shards + s) as u32;
+                        put(Feature { table: t, id }, gram, count, df);
+                    });
+                }
+            });
         });
-        radix_sort_by_key(&mut keyed);
-        let mut sorted: Vec<Feature> = keyed.into_iter().map(|k| k.1).collect();
-        // The collect reuses the keyed buffer, twice the size needed; give the rest back before the
-        // tables are built, when memory peaks.
-        sorted.shrink_to_fit();
-        sorted
+        (items, keys)
     }
 
-    /// Features of each counted order, each list sorted by term.
-    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Vec<Feature>>, Vec<u32>) {
+    /// Features sorted by packed key; `keys[i]` is the key of `items[i]`.
+    fn sort_packed(items: &[Counted], keys: Vec<u64>, pool: &ThreadPool) -> Vec<Counted> {
+        let index_bits = u64::BITS - (items.len() as u64).leading_zeros();
+        let key_bits = keys
+            .iter()
+            .max()
+            .map_or(0, |k| u64::BITS - k.leading_zeros());
+        if key_bits + index_bits <= 64 {
+            // Key and index share one u64, index low: half the bytes to move per pass of a pair.
+            let mut keyed: Vec<u64> = keys
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k << index_bits) | i as u64)
+                .collect();
+            radix::sort_by(&mut keyed, |&x| x >> index_bits, pool);
+            let mask = (1u64 << index_bits) - 1;
+            #[allow(clippy::cast_possible_truncation)]
+            return pool.install(|| {
+                keyed
+                    .par_iter()
+                    .map(|&x| items[(x & mask) as usize])
+                    .collect()
+            });
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let mut keyed: Vec<(u64, u32)> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i as u32))
+            .collect();
+        radix::sort_by(&mut keyed, |k| k.0, pool);
+        pool.install(|| keyed.par_iter().map(|&(_, i)| items[i as usize]).collect())
+    }
+
+    /// Features of each counted order with their counts, each list sorted by term; and the words' ranks.
+    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Vec<Counted>>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
         if lo == 1 {
             out.push(self.unigram_features(&order));
         }
-        if let Some(bits) = self.pack_bits() {
-            #[allow(clippy::cast_possible_truncation)]
-            for t in 0..(lo.max(2)..=hi).count() as u32 {
-                out.push(self.sort_packed(self.table_features(t), &rank, bits, pool));
-            }
-            return (out, rank);
-        }
+        let packing = self.pack_bits().map(|bits| (&rank[..], bits));
         #[allow(clippy::cast_possible_truncation)]
         for t in 0..(lo.max(2)..=hi).count() as u32 {
-            let mut refs = self.table_features(t);
-            pool.install(|| refs.par_sort_unstable_by(|a, b| self.compare(*a, *b, &rank)));
-            out.push(refs);
+            let (mut items, keys) = self.counted(&[t], packing, pool);
+            if packing.is_some() {
+                items = Self::sort_packed(&items, keys, pool);
+            } else {
+                pool.install(|| items.par_sort_unstable_by(|a, b| self.compare(a.f, b.f, &rank)));
+            }
+            out.push(items);
         }
         (out, rank)
     }
 
     /// The counted words, in term order (`order` from [`Counter::word_order`]).
-    fn unigram_features(&self, order: &[u32]) -> Vec<Feature> {
+    fn unigram_features(&self, order: &[u32]) -> Vec<Counted> {
         order
             .iter()
             .filter(|&&w| self.uni_count[w as usize] > 0)
-            .map(|&w| Feature { table: NONE, id: w })
+            .map(|&w| Counted {
+                f: Feature { table: NONE, id: w },
+                count: self.uni_count[w as usize],
+                df: self.uni_df[w as usize],
+            })
             .collect()
-    }
-
-    fn count_of(&self, f: Feature) -> (u64, u64) {
-        if f.table == NONE {
-            (self.uni_count[f.id as usize], self.uni_df[f.id as usize])
-        } else {
-            let n = self.shards.len() as u32;
-            let table = &self.shards[(f.id % n) as usize][f.table as usize];
-            (table.count(f.id / n), table.df(f.id / n))
-        }
     }
 
     /// Bytes of the feature's name: its words and the spaces between them.
@@ -525,12 +569,11 @@ impl Counter {
             - 1
     }
 
-    fn push_term(&self, b: &mut TermTableBuilder, f: Feature) {
-        let (count, df) = self.count_of(f);
+    fn push_term(&self, b: &mut TermTableBuilder, c: Counted) {
         b.push_joined(
-            self.gram(&f).iter().map(|&w| &*self.words[w as usize]),
-            count,
-            df,
+            self.gram(&c.f).iter().map(|&w| &*self.words[w as usize]),
+            c.count,
+            c.df,
         );
     }
 
@@ -543,12 +586,12 @@ impl Counter {
         let (orders, _) = self.sorted_orders(&pool(self.threads)?);
         let tables = orders
             .iter()
-            .map(|refs| {
+            .map(|items| {
                 // Exact sizes: a doubling string would briefly hold twice the largest table.
-                let bytes = refs.iter().map(|f| self.term_len(*f)).sum();
-                let mut b = TermTableBuilder::with_capacity(refs.len(), bytes);
-                for f in refs {
-                    self.push_term(&mut b, *f);
+                let bytes = items.iter().map(|c| self.term_len(c.f)).sum();
+                let mut b = TermTableBuilder::with_capacity(items.len(), bytes);
+                for c in items {
+                    self.push_term(&mut b, *c);
                 }
                 b.finish()
             })
@@ -585,50 +628,48 @@ impl Counter {
         self.check_usable()?;
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
-        if hi == 1 {
-            let refs = self.unigram_features(&self.word_order(&pool).0);
-            let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
-            return Ok(Features { refs, count, df });
-        }
-        if let Some(bits) = self.pack_bits() {
+        let items = if hi == 1 {
+            self.unigram_features(&self.word_order(&pool).0)
+        } else if let Some(bits) = self.pack_bits() {
             // One sort over every order: packed keys already place "new" before "new york".
             let (_, rank) = self.word_order(&pool);
-            let mut all = if lo == 1 {
-                self.table_features(NONE)
-            } else {
-                Vec::new()
-            };
+            let packing = Some((&rank[..], bits));
             #[allow(clippy::cast_possible_truncation)]
-            for t in 0..(lo.max(2)..=hi).count() as u32 {
-                all.extend(self.table_features(t));
-            }
-            let refs = self.sort_packed(all, &rank, bits, &pool);
-            let (count, df) = pool.install(|| refs.par_iter().map(|&f| self.count_of(f)).unzip());
-            return Ok(Features { refs, count, df });
-        }
-        let (mut orders, rank) = self.sorted_orders(&pool);
-        // Each list is sorted and they are disjoint: merge them pairwise.
-        while orders.len() > 1 {
-            let b = orders.pop().unwrap_or_default();
-            let a = orders.pop().unwrap_or_default();
-            let mut merged = Vec::with_capacity(a.len() + b.len());
-            let (mut i, mut j) = (0, 0);
-            while i < a.len() && j < b.len() {
-                if self.compare(a[i], b[j], &rank).is_lt() {
-                    merged.push(a[i]);
-                    i += 1;
-                } else {
-                    merged.push(b[j]);
-                    j += 1;
+            let orders: Vec<u32> = (lo == 1)
+                .then_some(NONE)
+                .into_iter()
+                .chain(0..(lo.max(2)..=hi).count() as u32)
+                .collect();
+            let (items, keys) = self.counted(&orders, packing, &pool);
+            Self::sort_packed(&items, keys, &pool)
+        } else {
+            let (mut orders, rank) = self.sorted_orders(&pool);
+            // Each list is sorted and they are disjoint: merge them pairwise.
+            while orders.len() > 1 {
+                let b = orders.pop().unwrap_or_default();
+                let a = orders.pop().unwrap_or_default();
+                let mut merged = Vec::with_capacity(a.len() + b.len());
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    if self.compare(a[i].f, b[j].f, &rank).is_lt() {
+                        merged.push(a[i]);
+                        i += 1;
+                    } else {
+                        merged.push(b[j]);
+                        j += 1;
+                    }
                 }
+                merged.extend_from_slice(&a[i..]);
+                merged.extend_from_slice(&b[j..]);
+                orders.push(merged);
             }
-            merged.extend_from_slice(&a[i..]);
-            merged.extend_from_slice(&b[j..]);
-            orders.push(merged);
-        }
-        let refs = orders.pop().unwrap_or_default();
-        let (count, df) = refs.iter().map(|&f| self.count_of(f)).unzip();
-        Ok(Features { refs, count, df })
+            orders.pop().unwrap_or_default()
+        };
+        Ok(Features {
+            refs: items.iter().map(|c| c.f).collect(),
+            count: items.iter().map(|c| c.count).collect(),
+            df: items.iter().map(|c| c.df).collect(),
+        })
     }
 
     /// The features at `keep` (ascending indices into `features`) as a table: their names, in one
@@ -641,7 +682,12 @@ impl Counter {
         let bytes = keep.iter().map(|&i| self.term_len(features.refs[i])).sum();
         let mut b = TermTableBuilder::with_capacity(keep.len(), bytes);
         for &i in keep {
-            self.push_term(&mut b, features.refs[i]);
+            let c = Counted {
+                f: features.refs[i],
+                count: features.count[i],
+                df: features.df[i],
+            };
+            self.push_term(&mut b, c);
         }
         Ok(b.finish())
     }
@@ -717,10 +763,18 @@ impl Counter {
 
 /// A feature: a unigram (`table == NONE`, `id` = word id) or n-gram of table `table` whose id is
 /// `local id * shards + shard`, unique across shards.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Feature {
     table: u32,
     id: u32,
+}
+
+/// A feature with its counts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counted {
+    f: Feature,
+    count: u64,
+    df: u64,
 }
 
 /// All features of a [`Counter`], sorted by term, with their counts.
@@ -805,66 +859,4 @@ fn check_keep(features: &Features, keep: &[usize]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Sorts by the `u64` key, least significant byte first, skipping byte positions on which all keys
-/// agree. Packed feature keys use few of their bits (ranks below 2^17 in fields of 21 or 32 bits), so
-/// this is a handful of linear passes where a comparison sort of a million keys takes twenty.
-fn radix_sort_by_key<T: Copy>(v: &mut Vec<(u64, T)>) {
-    if v.len() <= 256 {
-        v.sort_unstable_by_key(|k| k.0);
-        return;
-    }
-    let mut other: Vec<(u64, T)> = v.clone();
-    let (mut src, mut dst) = (&mut *v, &mut other);
-    let mut swapped = false;
-    for shift in (0..64).step_by(8) {
-        let mut offsets = [0usize; 256];
-        for &(k, _) in src.iter() {
-            offsets[((k >> shift) & 0xFF) as usize] += 1;
-        }
-        if offsets.contains(&src.len()) {
-            continue;
-        }
-        let mut sum = 0;
-        for o in &mut offsets {
-            (*o, sum) = (sum, sum + *o);
-        }
-        for &item in src.iter() {
-            let b = ((item.0 >> shift) & 0xFF) as usize;
-            dst[offsets[b]] = item;
-            offsets[b] += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-        swapped = !swapped;
-    }
-    if swapped {
-        std::mem::swap(v, &mut other);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::radix_sort_by_key;
-
-    #[test]
-    fn radix_sort_by_key_matches_a_stable_sort() {
-        let mut state = 3u64;
-        for len in [0usize, 7, 256, 257, 10_000] {
-            for mask in [0xFFu64, 0x1_FFFF_0001_FFFF, u64::MAX] {
-                let mut v: Vec<(u64, usize)> = (0..len)
-                    .map(|i| {
-                        state = state
-                            .wrapping_mul(6_364_136_223_846_793_005)
-                            .wrapping_add(1);
-                        (state & mask, i)
-                    })
-                    .collect();
-                let mut expected = v.clone();
-                expected.sort_by_key(|k| k.0);
-                radix_sort_by_key(&mut v);
-                assert_eq!(v, expected, "len {len} mask {mask:x}");
-            }
-        }
-    }
 }

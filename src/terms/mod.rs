@@ -5,6 +5,7 @@ mod chunk;
 mod config;
 mod counter;
 mod matrix;
+mod radix;
 mod shards;
 mod vocab;
 mod words;

@@ -1,0 +1,126 @@
+//! Radix sorting by a `u64` key, for ordering features by their packed keys.
+//!
+//! Packed keys use few of their bits, so a least-significant-digit radix sort makes a handful of
+//! linear passes where a comparison sort of a million keys makes twenty. A million items outgrow the
+//! caches, though, and each pass then scatters to memory at random; so the items are first split by
+//! the top byte of their keys (one pass), and each of the 256 buckets, small enough for a core's
+//! cache, is finished on its own, the buckets in parallel.
+
+use rayon::ThreadPool;
+use rayon::prelude::*;
+
+/// Below this many items one cache-resident pass set does it all.
+const SPLIT_ABOVE: usize = 1 << 15;
+
+/// Sorts `v` by `key`, stably.
+pub(super) fn sort_by<T, K>(v: &mut Vec<T>, key: K, pool: &ThreadPool)
+where
+    T: Copy + Send + Sync,
+    K: Fn(&T) -> u64 + Sync + Copy,
+{
+    let mut scratch = v.clone();
+    if v.len() <= SPLIT_ABOVE {
+        sort_slice(v, &mut scratch, key);
+        return;
+    }
+    let top = v.iter().map(key).max().unwrap_or(0);
+    let shift = (u64::BITS - top.leading_zeros()).saturating_sub(8);
+    let mut offsets = [0usize; 256];
+    for x in v.iter() {
+        offsets[(key(x) >> shift) as usize & 0xFF] += 1;
+    }
+    let sizes = offsets;
+    let mut sum = 0;
+    for o in &mut offsets {
+        (*o, sum) = (sum, sum + *o);
+    }
+    for &x in v.iter() {
+        let b = (key(&x) >> shift) as usize & 0xFF;
+        scratch[offsets[b]] = x;
+        offsets[b] += 1;
+    }
+    // The buckets now lie in order in `scratch`; `v` is their scratch space.
+    let mut jobs = Vec::with_capacity(256);
+    let (mut items, mut spare) = (scratch.as_mut_slice(), v.as_mut_slice());
+    for &n in &sizes {
+        let (a, rest) = std::mem::take(&mut items).split_at_mut(n);
+        items = rest;
+        let (b, rest) = std::mem::take(&mut spare).split_at_mut(n);
+        spare = rest;
+        jobs.push((a, b));
+    }
+    pool.install(|| {
+        jobs.into_par_iter()
+            .for_each(|(a, b)| sort_slice(a, b, key));
+    });
+    std::mem::swap(v, &mut scratch);
+}
+
+/// Sorts `v` by `key`, stably, least significant byte first, skipping bytes on which all keys agree;
+/// `scratch` is as long as `v`.
+fn sort_slice<T: Copy, K: Fn(&T) -> u64>(v: &mut [T], scratch: &mut [T], key: K) {
+    if v.len() <= 64 || u32::try_from(v.len()).is_err() {
+        v.sort_by_key(key);
+        return;
+    }
+    // Every byte's histogram in one pass: eight independent counters per item keep the increments
+    // from waiting on each other, where a pass per byte stalls on repeated buckets.
+    let mut counts = [[0u32; 256]; 8];
+    for x in v.iter() {
+        let k = key(x);
+        for (byte, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * byte)) & 0xFF) as usize] += 1;
+        }
+    }
+    let len = v.len() as u32;
+    let (mut src, mut dst) = (v, scratch);
+    let mut in_scratch = false;
+    for (byte, c) in counts.iter().enumerate() {
+        if c.contains(&len) {
+            continue;
+        }
+        let mut offsets = [0u32; 256];
+        let mut sum = 0;
+        for (o, &n) in offsets.iter_mut().zip(c) {
+            (*o, sum) = (sum, sum + n);
+        }
+        let shift = 8 * byte;
+        for &x in src.iter() {
+            let b = ((key(&x) >> shift) & 0xFF) as usize;
+            dst[offsets[b] as usize] = x;
+            offsets[b] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        in_scratch = !in_scratch;
+    }
+    if in_scratch {
+        dst.copy_from_slice(src);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_by;
+
+    #[test]
+    fn matches_a_stable_sort() {
+        let pool = crate::parallel::pool(2).unwrap();
+        let mut state = 3u64;
+        for len in [0usize, 7, 64, 65, 256, 257, 10_000, 100_000] {
+            for mask in [0xFFu64, 0x1_FFFF_0001_FFFF, u64::MAX, 0x3_FFFF_FFFF] {
+                let mut v: Vec<(u64, usize)> = (0..len)
+                    .map(|i| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        (state & mask, i)
+                    })
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort_by_key(|k| k.0);
+                sort_by(&mut v, |k| k.0, &pool);
+                assert_eq!(v, expected, "len {len} mask {mask:x}");
+            }
+        }
+    }
+}
