@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod error;
+mod hugepages;
 pub mod tokenize;
 
 pub use error::{Error, Result};

@@ -197,7 +197,7 @@ impl NgramTable {
 
     fn grow(&mut self) {
         let size = self.entries.len() * 2;
-        let old = std::mem::replace(&mut self.entries, vec![FREE; size]);
+        let old = std::mem::replace(&mut self.entries, crate::hugepages::vec_of(FREE, size));
         let mask = size - 1;
         for e in old.into_iter().filter(|e| e.id != FREE_ID) {
             // The hash comes from the entry alone (a bigram's key holds its words, a longer n-gram's

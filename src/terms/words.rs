@@ -337,7 +337,7 @@ impl WordTable {
 
     fn grow(&mut self) {
         let size = self.entries.len() * 2;
-        let old = std::mem::replace(&mut self.entries, vec![FREE; size]);
+        let old = std::mem::replace(&mut self.entries, crate::hugepages::vec_of(FREE, size));
         let mask = self.entries.len() - 1;
         for e in old.into_iter().filter(|e| e.lid != EMPTY) {
             let mut i = e.key.hash(self.seed) as usize & mask;
