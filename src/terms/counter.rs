@@ -819,6 +819,11 @@ impl Columns for CounterColumns {
         self.n_columns
     }
 
+    fn max_entries(&self, s: &Streams) -> usize {
+        // A document's distinct words, and at most one n-gram per token and order.
+        s.uni.len() + s.ids.len() * self.ngram.len()
+    }
+
     fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
         let (lo, hi) = self.ngram_range;
         if lo == 1 {

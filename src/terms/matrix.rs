@@ -38,6 +38,9 @@ pub(crate) trait Columns: Sync {
     /// Appends [`entry`]s for the features of document `d` of `streams` to `out`, in any order; a column
     /// may come more than once, and its counts then add up.
     fn doc_entries(&self, streams: &Streams, d: usize, out: &mut Vec<u64>);
+
+    /// The most entries [`Columns::doc_entries`] can give for all documents of `streams` together.
+    fn max_entries(&self, streams: &Streams) -> usize;
 }
 
 /// Columns found by looking each n-gram up: for documents the features were not counted from.
@@ -55,6 +58,12 @@ pub(crate) trait Lookup: Sync {
 impl<L: Lookup> Columns for L {
     fn n_columns(&self) -> usize {
         self.n_features()
+    }
+
+    fn max_entries(&self, s: &Streams) -> usize {
+        // At most one entry per token and order.
+        let (lo, hi) = self.ngram_range();
+        s.ids.len() * (hi + 1 - lo)
     }
 
     fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
@@ -84,60 +93,67 @@ impl<L: Lookup> Columns for L {
 }
 
 /// Builds the rows of every document in `streams`, in order.
+///
+/// Each part (a stream's documents) writes its rows straight into its own stretch of the output, as
+/// long as the most entries its documents can give; the stretches are then closed up. So the output is
+/// allocated once, and where no row repeats a feature (unigram rows) each byte is written once.
 pub(crate) fn build_rows<C: Columns>(
     streams: &[Streams],
     columns: &C,
     pool: &ThreadPool,
     cancel: &Cancel,
 ) -> Result<Csr> {
-    let parts: Vec<Csr> = pool.install(|| {
-        streams
-            .par_iter()
-            .map(|s| {
-                cancel.check()?;
-                Ok(rows_of(s, columns))
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let nnz: usize = parts.iter().map(|p| p.data.len()).sum();
-    let rows: usize = parts.iter().map(|p| p.indptr.len() - 1).sum();
-    if i64::try_from(nnz).is_err() {
+    let bounds: Vec<usize> = streams.iter().map(|s| columns.max_entries(s)).collect();
+    let total: usize = bounds.iter().sum();
+    let rows: usize = streams.iter().map(Streams::n_docs).sum();
+    if i64::try_from(total).is_err() {
         return Err(Error::TooLarge("matrix has too many entries".into()));
     }
-    // Zeroed allocations of this size come straight from the OS, already zero, so the parallel copy
-    // below is the first and only write.
+    // Zeroed allocations of this size come straight from the OS, already zero: pages are only touched
+    // where rows are written.
     let mut out = Csr {
         indptr: vec![0; rows + 1],
-        indices: vec![0; nnz],
-        data: vec![0; nnz],
+        indices: vec![0; total],
+        data: vec![0; total],
     };
-    let mut jobs = Vec::with_capacity(parts.len());
-    let (mut indptr, mut indices, mut data) = (
+    let mut jobs = Vec::with_capacity(streams.len());
+    let (mut ends, mut indices, mut data) = (
         &mut out.indptr[1..],
         out.indices.as_mut_slice(),
         out.data.as_mut_slice(),
     );
-    let mut base = 0i64;
-    for p in &parts {
-        let (r, n) = (p.indptr.len() - 1, p.data.len());
-        let (ip, rest) = std::mem::take(&mut indptr).split_at_mut(r);
-        indptr = rest;
-        let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
+    for (s, &bound) in streams.iter().zip(&bounds) {
+        let (e, rest) = std::mem::take(&mut ends).split_at_mut(s.n_docs());
+        ends = rest;
+        let (ix, rest) = std::mem::take(&mut indices).split_at_mut(bound);
         indices = rest;
-        let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
+        let (dt, rest) = std::mem::take(&mut data).split_at_mut(bound);
         data = rest;
-        jobs.push((p, base, ip, ix, dt));
-        base += n as i64;
+        jobs.push((s, e, ix, dt));
     }
-    pool.install(|| {
-        jobs.into_par_iter().for_each(|(p, base, ip, ix, dt)| {
-            ip.iter_mut()
-                .zip(&p.indptr[1..])
-                .for_each(|(o, &x)| *o = x + base);
-            ix.copy_from_slice(&p.indices);
-            dt.copy_from_slice(&p.data);
-        });
-    });
+    let nnz: Vec<usize> = pool.install(|| {
+        jobs.into_par_iter()
+            .map(|(s, e, ix, dt)| {
+                cancel.check()?;
+                Ok(rows_of(s, columns, e, ix, dt))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    // Close up the stretches, and turn each part's row ends into offsets in the whole.
+    let (mut at, mut from, mut row) = (0, 0, 1);
+    for ((s, &n), &bound) in streams.iter().zip(&nnz).zip(&bounds) {
+        if from != at {
+            out.indices.copy_within(from..from + n, at);
+            out.data.copy_within(from..from + n, at);
+        }
+        let base = at as i64;
+        out.indptr[row..row + s.n_docs()]
+            .iter_mut()
+            .for_each(|e| *e += base);
+        (at, from, row) = (at + n, from + bound, row + s.n_docs());
+    }
+    out.indices.truncate(at);
+    out.data.truncate(at);
     Ok(out)
 }
 
@@ -145,32 +161,33 @@ pub(crate) fn build_rows<C: Columns>(
 /// a column, then stay within a core's L2 cache.
 const ACCUMULATE_MAX_COLUMNS: usize = 1 << 18;
 
+/// Writes the rows of the documents of `s` into `indices` and `data` (at most
+/// [`Columns::max_entries`]), the end of each row at `ends[d]`; returns the entries written.
 #[inline(never)]
-fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
-    // Roughly one stored entry per distinct word and n-gram occurrence is a good first guess.
-    let guess = s.uni.len() + s.ids.len();
-    let mut out = Csr {
-        indptr: Vec::with_capacity(s.n_docs() + 1),
-        indices: Vec::with_capacity(guess),
-        data: Vec::with_capacity(guess),
+fn rows_of<C: Columns>(
+    s: &Streams,
+    columns: &C,
+    ends: &mut [i64],
+    indices: &mut [i32],
+    data: &mut [i64],
+) -> usize {
+    let mut out = RowWriter {
+        indices,
+        data,
+        n: 0,
     };
-    out.indptr.push(0);
     let mut entries: Vec<u64> = Vec::with_capacity(4096);
     let n_columns = columns.n_columns();
     let mut acc = (n_columns <= ACCUMULATE_MAX_COLUMNS).then(|| RowAccumulator::new(n_columns));
     let mut scratch: Vec<u64> = Vec::new();
-    for d in 0..s.n_docs() {
+    for (d, end) in ends.iter_mut().enumerate() {
         entries.clear();
         columns.doc_entries(s, d, &mut entries);
         if let Some(acc) = &mut acc {
             for &e in &entries {
                 acc.add((e >> 32) as usize, e & 0xFFFF_FFFF);
             }
-            acc.drain(|col, count| {
-                #[allow(clippy::cast_possible_wrap)]
-                out.indices.push(col as i32);
-                out.data.push(count as i64);
-            });
+            acc.drain(|col, count| out.put(col as u64, count));
         } else {
             sort_entries(&mut entries, &mut scratch);
             let mut i = 0;
@@ -182,14 +199,31 @@ fn rows_of<C: Columns>(s: &Streams, columns: &C) -> Csr {
                     count += entries[i] & 0xFFFF_FFFF;
                     i += 1;
                 }
-                #[allow(clippy::cast_possible_wrap)]
-                out.indices.push(col as i32);
-                out.data.push(count as i64);
+                out.put(col, count);
             }
         }
-        out.indptr.push(out.data.len() as i64);
+        *end = out.n as i64;
     }
-    out
+    out.n
+}
+
+/// Writes row entries one after another.
+struct RowWriter<'a> {
+    indices: &'a mut [i32],
+    data: &'a mut [i64],
+    n: usize,
+}
+
+impl RowWriter<'_> {
+    #[inline]
+    fn put(&mut self, col: u64, count: u64) {
+        #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+        {
+            self.indices[self.n] = col as i32;
+            self.data[self.n] = count as i64;
+        }
+        self.n += 1;
+    }
 }
 
 /// Adds up a row's counts by column and hands them back in column order, in time linear in the
@@ -304,7 +338,7 @@ fn sort_entries(v: &mut [u64], scratch: &mut Vec<u64>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{ACCUMULATE_MAX_COLUMNS, Columns, RowAccumulator, entry, rows_of, sort_entries};
+    use super::{ACCUMULATE_MAX_COLUMNS, Columns, RowAccumulator, build_rows, entry, sort_entries};
     use crate::terms::analyzer::Streams;
 
     /// Rows of pseudo-random entries (repeated columns included), as wide as asked.
@@ -313,6 +347,10 @@ mod tests {
     impl Columns for Random {
         fn n_columns(&self) -> usize {
             self.0
+        }
+
+        fn max_entries(&self, s: &Streams) -> usize {
+            (0..s.n_docs()).map(|d| (d * 37) % 300).sum()
         }
 
         fn doc_entries(&self, _: &Streams, d: usize, out: &mut Vec<u64>) {
@@ -328,15 +366,26 @@ mod tests {
 
     #[test]
     fn accumulated_and_sorted_rows_agree() {
-        let s = Streams {
+        let part = || Streams {
             doc_ends: vec![0; 50],
             ..Streams::default()
         };
-        let narrow = rows_of(&s, &Random(5000));
-        let wide = rows_of(&s, &Random(ACCUMULATE_MAX_COLUMNS + 1));
+        let pool = crate::parallel::pool(2).unwrap();
+        let cancel = crate::parallel::Cancel::new();
+        let parts = [part(), part(), part()];
+        let narrow = build_rows(&parts, &Random(5000), &pool, &cancel).unwrap();
+        let wide = build_rows(&parts, &Random(ACCUMULATE_MAX_COLUMNS + 1), &pool, &cancel).unwrap();
         assert_eq!(narrow, wide);
-        assert_eq!(narrow.indptr.len(), 51);
-        assert!(narrow.indices.len() > 1000);
+        assert_eq!(narrow.indptr.len(), 151);
+        assert_eq!(narrow.indptr[150] as usize, narrow.indices.len());
+        assert!(narrow.indices.len() > 3000);
+        // Repeated columns were added up, so the stretches had gaps to close.
+        let entries: usize = (0..50).map(|d| (d * 37) % 300).sum::<usize>() * 3;
+        assert!(narrow.indices.len() < entries);
+        for r in 0..150 {
+            let row = &narrow.indices[narrow.indptr[r] as usize..narrow.indptr[r + 1] as usize];
+            assert!(row.windows(2).all(|w| w[0] < w[1]));
+        }
     }
 
     #[test]
