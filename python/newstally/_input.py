@@ -20,11 +20,17 @@ def _values(texts: Any) -> Iterable[Any]:
     return texts
 
 
-def batches(texts: Any, batch_size: int | None = None) -> Iterator[list[Any]]:
+def batches(texts: Any, batch_size: int | None = None, whole_lists: bool = False) -> Iterator[list[Any]]:
     """Yield lists of documents from ``texts``, bounded by count and total length.
 
+    With ``whole_lists``, a list is handed over as one batch: it is in memory already, the core borrows
+    its strings without copying them, and each batch costs a pass of thread start-up and merging.
     Items are not type-checked here beyond ``str``'s length; the core names the index of a bad one.
     """
+    if whole_lists and type(texts) is list:
+        if texts:
+            yield texts
+        return
     if isinstance(texts, (str, bytes)):
         raise DocumentTypeError(
             "expected an iterable of documents (e.g. a list of str), got a single "

@@ -205,7 +205,7 @@ class CountVectorizer(_Params):
             self.fixed_vocabulary_ = True
             return self._transform(raw_documents, sp)
         counter = _core.Counter(config, n_threads=self.n_threads, keep_rows=True)
-        for batch in batches(raw_documents):
+        for batch in batches(raw_documents, whole_lists=True):
             counter.update(batch)
         n_doc = counter.n_documents
         tf, df = counter.feature_counts()
@@ -285,7 +285,7 @@ class CountVectorizer(_Params):
         parts_indptr, parts_indices, parts_data = [np.zeros(1, dtype=np.int64)], [], []
         n_rows = 0
         nnz = 0
-        for batch in batches(raw_documents):
+        for batch in batches(raw_documents, whole_lists=True):
             indptr, indices, data = vocab.transform(batch, n_rows)
             parts_indptr.append(indptr[1:] + nnz)
             parts_indices.append(indices)

@@ -79,6 +79,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         cancel.check()?;
         #[allow(clippy::cast_possible_truncation)]
         let tag = first_tag + d as u32;
+        let doc_start = streams.uni.len();
         analyzer.for_each_key(
             doc.as_ref(),
             seed,
@@ -109,15 +110,24 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                     if e.count == 0 {
                         touched.push(lid);
                     }
-                    if e.last != tag {
+                    e.count += 1;
+                    if unigram_rows {
+                        // `last` holds where the word's (id, count) pair of its latest document is in
+                        // `uni`: it is this document's pair only if it lies in this document's part
+                        // of `uni` and names this word (each word has one pair per document).
+                        let at = e.last as usize;
+                        match streams.uni.get_mut(at) {
+                            Some(pair) if at >= doc_start && pair.0 == lid => pair.1 += 1,
+                            _ => {
+                                e.last = u32::try_from(streams.uni.len()).unwrap_or(u32::MAX);
+                                e.df += 1;
+                                streams.uni.push((lid, 1));
+                            }
+                        }
+                    } else if e.last != tag {
                         e.last = tag;
                         e.df += 1;
-                        if unigram_rows {
-                            // The batch count so far: the document's count is the difference at its end.
-                            streams.uni.push((lid, e.count));
-                        }
                     }
-                    e.count += 1;
                 }
                 if need_streams {
                     streams.ids.push(lid);
@@ -130,10 +140,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             )));
         }
         if unigram_rows {
-            let start = streams.uni_ends.last().copied().unwrap_or(0);
-            for (lid, before) in &mut streams.uni[start..] {
-                *before = table.by_lid(*lid).count - *before;
-            }
             streams.uni_ends.push(streams.uni.len());
         }
         if need_streams {

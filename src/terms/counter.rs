@@ -25,6 +25,10 @@ use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
 use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
 
+/// The most text counted in one step of [`Counter::update`]: it keeps every per-batch count and
+/// position below 2^32.
+const MAX_BATCH_BYTES: usize = 1 << 30;
+
 /// Counts terms and n-grams over documents fed in batches.
 ///
 /// ```
@@ -119,6 +123,23 @@ impl Counter {
         self.check_usable()?;
         if docs.is_empty() {
             return Ok(());
+        }
+        // Per-batch counts and positions are 32-bit: a batch of more text is counted in parts, and a
+        // single document must stay below 4 GiB.
+        if let Some(i) = docs
+            .iter()
+            .position(|d| d.as_ref().len() > u32::MAX as usize)
+        {
+            return Err(Error::TooLarge(format!(
+                "document {} is larger than 4 GiB; split it",
+                self.n_documents + i as u64
+            )));
+        }
+        let bytes: usize = docs.iter().map(|d| d.as_ref().len()).sum();
+        if bytes > MAX_BATCH_BYTES && docs.len() > 1 {
+            let (a, b) = docs.split_at(docs.len() / 2);
+            self.update(a, cancel)?;
+            return self.update(b, cancel);
         }
         let first_doc = self.n_documents;
         if first_doc + docs.len() as u64 > u64::from(u32::MAX) {

@@ -220,7 +220,8 @@ pub(crate) struct Entry {
     pub count: u32,
     /// Documents of the current batch holding the word.
     pub df: u32,
-    /// The last document (a corpus-wide tag) that added to `df`.
+    /// Which document last added to `df`: its corpus-wide tag, or, when the chunk keeps each document's
+    /// word counts, the position of the word's pair in that list.
     pub last: u32,
 }
 
