@@ -69,6 +69,24 @@ impl TermTableBuilder {
 }
 
 impl TermTable {
+    /// A table from its columns: `text` holds the terms back to back and term `i` ends at `ends[i]`.
+    /// Callers guarantee sorted, unique terms; debug builds check it.
+    pub(crate) fn from_columns(
+        text: String,
+        ends: Vec<u64>,
+        count: Vec<u64>,
+        df: Vec<u64>,
+    ) -> Self {
+        let table = TermTable {
+            text,
+            ends,
+            count,
+            df,
+        };
+        debug_assert!(table.validate().is_ok());
+        table
+    }
+
     /// Number of terms.
     pub fn len(&self) -> usize {
         self.count.len()

@@ -23,7 +23,7 @@ use super::words::{MAX_WORDS, Seed, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
-use crate::stats::{CorpusStats, TermTable, TermTableBuilder};
+use crate::stats::{CorpusStats, TermTable};
 
 /// The most text counted in one step of [`Counter::update`]: it keeps every per-batch count and
 /// position below 2^32.
@@ -590,12 +590,63 @@ impl Counter {
             - 1
     }
 
-    fn push_term(&self, b: &mut TermTableBuilder, c: Counted) {
-        b.push_joined(
-            self.gram(&c.f).iter().map(|&w| &*self.words[w as usize]),
-            c.count,
-            c.df,
-        );
+    /// The table of `items` (in term order), built in parallel: every term's length first, then each
+    /// run of terms writes its own stretch of one exactly sized text buffer (a doubling string would
+    /// briefly hold twice the largest table).
+    fn term_table(&self, items: &[Counted], pool: &ThreadPool) -> TermTable {
+        const RUN: usize = 1 << 14;
+        let lens: Vec<usize> =
+            pool.install(|| items.par_iter().map(|c| self.term_len(c.f)).collect());
+        let mut ends = Vec::with_capacity(lens.len());
+        let mut at = 0u64;
+        for &l in &lens {
+            at += l as u64;
+            ends.push(at);
+        }
+        let mut text = vec![0u8; lens.iter().sum()];
+        let mut jobs = Vec::with_capacity(items.len().div_ceil(RUN));
+        let mut rest = text.as_mut_slice();
+        for (run, run_lens) in items.chunks(RUN).zip(lens.chunks(RUN)) {
+            let (buf, r) = std::mem::take(&mut rest).split_at_mut(run_lens.iter().sum());
+            rest = r;
+            jobs.push((run, buf));
+        }
+        pool.install(|| {
+            jobs.into_par_iter().for_each(|(run, buf)| {
+                let mut p = 0;
+                for c in run {
+                    for (i, &w) in self.gram(&c.f).iter().enumerate() {
+                        if i > 0 {
+                            buf[p] = b' ';
+                            p += 1;
+                        }
+                        let w = self.words[w as usize].as_bytes();
+                        buf[p..p + w.len()].copy_from_slice(w);
+                        p += w.len();
+                    }
+                }
+            });
+        });
+        // Words joined by spaces are UTF-8 by construction, so the check passes; were it ever to fail,
+        // the text is rebuilt from the words the slow, infallible way rather than mangled.
+        let text = String::from_utf8(text).unwrap_or_else(|_| {
+            let mut t = String::with_capacity(lens.iter().sum());
+            for c in items {
+                for (i, &w) in self.gram(&c.f).iter().enumerate() {
+                    if i > 0 {
+                        t.push(' ');
+                    }
+                    t.push_str(&self.words[w as usize]);
+                }
+            }
+            t
+        });
+        TermTable::from_columns(
+            text,
+            ends,
+            items.iter().map(|c| c.count).collect(),
+            items.iter().map(|c| c.df).collect(),
+        )
     }
 
     /// The counts so far, to be read through `pruning`.
@@ -604,18 +655,11 @@ impl Counter {
     /// The counter was interrupted, or threads could not be started.
     pub fn stats(&self, pruning: Pruning) -> Result<CorpusStats> {
         self.check_usable()?;
-        let (orders, _) = self.sorted_orders(&pool(self.threads)?);
+        let pool = pool(self.threads)?;
+        let (orders, _) = self.sorted_orders(&pool);
         let tables = orders
             .iter()
-            .map(|items| {
-                // Exact sizes: a doubling string would briefly hold twice the largest table.
-                let bytes = items.iter().map(|c| self.term_len(c.f)).sum();
-                let mut b = TermTableBuilder::with_capacity(items.len(), bytes);
-                for c in items {
-                    self.push_term(&mut b, *c);
-                }
-                b.finish()
-            })
+            .map(|items| self.term_table(items, &pool))
             .collect();
         Ok(CorpusStats::from_parts(
             self.analyzer.config.clone(),
@@ -700,17 +744,15 @@ impl Counter {
     /// `keep` is not ascending or out of range.
     pub fn feature_table(&self, features: &Features, keep: &[usize]) -> Result<TermTable> {
         check_keep(features, keep)?;
-        let bytes = keep.iter().map(|&i| self.term_len(features.refs[i])).sum();
-        let mut b = TermTableBuilder::with_capacity(keep.len(), bytes);
-        for &i in keep {
-            let c = Counted {
+        let items: Vec<Counted> = keep
+            .iter()
+            .map(|&i| Counted {
                 f: features.refs[i],
                 count: features.count[i],
                 df: features.df[i],
-            };
-            self.push_term(&mut b, c);
-        }
-        Ok(b.finish())
+            })
+            .collect();
+        Ok(self.term_table(&items, &pool(self.threads)?))
     }
 
     /// The names of the features at `keep`.
