@@ -116,6 +116,24 @@ fn identical_bytes_for_any_thread_count_and_batch_size() {
 }
 
 #[test]
+fn finishing_a_counter_gives_what_reading_it_gives() {
+    // into_stats frees the lookup structures before it builds the tables.
+    let docs = corpus(200, 5);
+    for config in configs() {
+        let mut c = Counter::new(config.clone(), Some(2), false).unwrap();
+        for chunk in docs.chunks(64) {
+            c.update(chunk, &Cancel::new()).unwrap();
+        }
+        let read = c.stats(Pruning::default()).unwrap().to_bytes();
+        assert_eq!(
+            c.into_stats(Pruning::default()).unwrap().to_bytes(),
+            read,
+            "{config:?}"
+        );
+    }
+}
+
+#[test]
 fn merging_parts_equals_counting_the_whole() {
     let docs = corpus(300, 11);
     for config in configs() {

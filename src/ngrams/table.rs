@@ -290,6 +290,11 @@ impl NgramTable {
         self.pos = Vec::new();
     }
 
+    /// Frees the counts (after [`NgramTable::release_index`]), keeping only the words.
+    pub fn drop_counts(&mut self) {
+        self.released = Vec::new();
+    }
+
     /// Approximate heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Entry>()

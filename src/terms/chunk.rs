@@ -1,12 +1,13 @@
 //! Counting one chunk of documents into its slot's word table: the first step of a batch.
 
 use super::analyzer::{Analyzer, Streams};
-use super::matrix::NONE;
-use super::words::{Key, MAX_WORDS, Seed, WordTable};
+use super::word_index::WordIndex;
+use super::words::{Key, MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::parallel::Cancel;
 
-/// One chunk's token ids (local to its slot) and token count, before they join the corpus vocabulary.
+/// One chunk's token ids and token count. Ids are corpus ids, or [`FRESH`] plus a local id for a word
+/// the corpus vocabulary did not have when the batch began.
 pub(super) struct Chunk {
     pub streams: Streams,
     pub n_tokens: u64,
@@ -14,48 +15,57 @@ pub(super) struct Chunk {
     pub slot: usize,
 }
 
-/// A thread's word table, kept across batches: once a slot has seen a word it also knows its corpus
-/// id, so merging a batch into the corpus vocabulary only looks up the words the slot meets for the
-/// first time, instead of every distinct word of every chunk.
+/// Marks a local id (of a slot's fresh words) in a chunk's streams.
+pub(super) const FRESH: u32 = 1 << 31;
+
+/// A thread's counts, kept across batches: its batch counts of the corpus words, by corpus id, and
+/// the words that are new to the corpus in this batch.
 pub(super) struct Slot {
-    /// Words with their counts in the current batch.
-    pub table: WordTable,
-    /// Corpus id of each local id; `NONE` until the word is absorbed.
-    pub global: Vec<u32>,
-    /// Local ids counted in the current batch.
+    /// Batch counts by corpus id (as long as the vocabulary when the batch began).
+    pub counts: Vec<WordCount>,
+    /// Corpus ids counted in the current batch.
     pub touched: Vec<u32>,
-    /// Words first met in the current batch, to be added to the corpus vocabulary.
-    pub fresh: Vec<(u32, Key, Box<str>)>,
+    /// Words not in the corpus vocabulary, with their batch counts, by local id.
+    pub fresh: WordTable,
+    /// Key and text of each fresh word, by local id.
+    pub fresh_words: Vec<(Key, Box<str>)>,
+    /// Corpus id of each fresh word, once absorbed.
+    pub fresh_ids: Vec<u32>,
 }
 
 impl Slot {
     pub fn new(seed: Seed) -> Self {
         Slot {
-            table: WordTable::new(seed),
-            global: Vec::new(),
+            counts: Vec::new(),
             touched: Vec::new(),
-            fresh: Vec::new(),
+            fresh: WordTable::new(seed),
+            fresh_words: Vec::new(),
+            fresh_ids: Vec::new(),
         }
     }
 
-    /// Forgets the current batch's counts (after a cancel); fresh words stay pending.
+    /// Forgets the current batch's counts (after a cancel or an error).
     pub fn discard_batch(&mut self) {
-        for &lid in &self.touched {
-            let e = self.table.by_lid(lid);
+        for &id in &self.touched {
             // The batch may be fed again, with the same document tags.
-            (e.count, e.df, e.last) = (0, 0, 0);
+            self.counts[id as usize] = WordCount::default();
         }
         self.touched.clear();
+        self.fresh = WordTable::new(self.fresh.seed());
+        self.fresh_words.clear();
     }
 }
 
-/// Counts the documents `docs` (the first tagged `first_tag`) into `slot`. With `need_streams` it keeps
-/// the token ids, with `unigram_rows` each document's distinct words and their counts.
+/// Counts the documents `docs` (the first tagged `first_tag`) into `slot`, looking words up in `index`
+/// (shared, read-only). With `need_streams` it keeps the token ids, with `unigram_rows` each
+/// document's distinct words and their counts.
 ///
 /// # Errors
-/// The job was cancelled, or the slot outgrew [`MAX_WORDS`].
+/// The job was cancelled, or the slot's fresh words outgrew [`MAX_WORDS`].
+#[allow(clippy::too_many_arguments)]
 pub(super) fn count_chunk<S: AsRef<str>>(
     analyzer: &Analyzer,
+    index: &WordIndex,
     slot: &mut Slot,
     docs: &[S],
     first_tag: u32,
@@ -68,12 +78,13 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     let mut sentence_ends = Vec::new();
     let remove_stops = analyzer.removes_stop_words();
     let Slot {
-        table,
-        global,
+        counts,
         touched,
         fresh,
+        fresh_words,
+        ..
     } = slot;
-    let seed = table.seed();
+    let seed = fresh.seed();
     let mut full = false;
     for (d, doc) in docs.iter().enumerate() {
         cancel.check()?;
@@ -89,48 +100,51 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                 if need_streams && new_segment {
                     streams.close_segment();
                 }
-                let e = table.entry(key, term.as_bytes(), |lid| {
-                    full |= lid as usize >= MAX_WORDS;
-                    let word: Box<str> = if is_final {
-                        term.into()
-                    } else {
-                        term.to_ascii_lowercase().into()
-                    };
-                    let stop = analyzer.is_stop(&word);
-                    fresh.push((lid, key, word));
-                    global.push(NONE);
-                    stop
-                });
-                let lid = e.lid();
-                if e.is_stop() {
+                let (id, stop, c) = if let Some(id) = index.find(key, term.as_bytes()) {
+                    (id, index.is_stop(id), &mut counts[id as usize])
+                } else {
+                    let e = fresh.entry(key, term.as_bytes(), |lid| {
+                        full |= lid as usize >= MAX_WORDS;
+                        let word: Box<str> = if is_final {
+                            term.into()
+                        } else {
+                            term.to_ascii_lowercase().into()
+                        };
+                        let stop = analyzer.is_stop(&word);
+                        fresh_words.push((key, word));
+                        stop
+                    });
+                    (FRESH | e.lid(), e.is_stop(), &mut e.counts)
+                };
+                if stop {
                     if remove_stops {
                         return;
                     }
                 } else {
-                    if e.count == 0 {
-                        touched.push(lid);
+                    if c.count == 0 && id & FRESH == 0 {
+                        touched.push(id);
                     }
-                    e.count += 1;
+                    c.count += 1;
                     if unigram_rows {
                         // `last` holds where the word's (id, count) pair of its latest document is in
                         // `uni`: it is this document's pair only if it lies in this document's part
                         // of `uni` and names this word (each word has one pair per document).
-                        let at = e.last as usize;
+                        let at = c.last as usize;
                         match streams.uni.get_mut(at) {
-                            Some(pair) if at >= doc_start && pair.0 == lid => pair.1 += 1,
+                            Some(pair) if at >= doc_start && pair.0 == id => pair.1 += 1,
                             _ => {
-                                e.last = u32::try_from(streams.uni.len()).unwrap_or(u32::MAX);
-                                e.df += 1;
-                                streams.uni.push((lid, 1));
+                                c.last = u32::try_from(streams.uni.len()).unwrap_or(u32::MAX);
+                                c.df += 1;
+                                streams.uni.push((id, 1));
                             }
                         }
-                    } else if e.last != tag {
-                        e.last = tag;
-                        e.df += 1;
+                    } else if c.last != tag {
+                        c.last = tag;
+                        c.df += 1;
                     }
                 }
                 if need_streams {
-                    streams.ids.push(lid);
+                    streams.ids.push(id);
                 }
             },
         );

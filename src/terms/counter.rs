@@ -14,12 +14,13 @@ use rayon::prelude::*;
 use std::sync::{Mutex, PoisonError};
 
 use super::analyzer::{Analyzer, Streams};
-use super::chunk::{Chunk, Slot, count_chunk};
+use super::chunk::{Chunk, FRESH, Slot, count_chunk};
 use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows, entry};
 use super::radix;
 use super::shards::ShardJob;
-use super::words::{MAX_WORDS, Seed, WordTable};
+use super::word_index::WordIndex;
+use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
@@ -48,10 +49,8 @@ pub struct Counter {
     /// Set when a run was cancelled part-way: the counts are then incomplete and the counter refuses work.
     interrupted: bool,
     keep_rows: bool,
-    /// Corpus ids (the table's local ids), found by word key as in the slots.
-    vocab: WordTable,
-    words: Vec<Box<str>>,
-    word_stop: Vec<bool>,
+    /// The corpus vocabulary, shared read-only by the threads during a batch.
+    index: WordIndex,
     /// Whether every word is non-empty and free of bytes <= 0x20, so that comparing n-grams as tuples of
     /// word ranks orders them exactly as their space-joined strings.
     plain_words: bool,
@@ -86,9 +85,7 @@ impl Counter {
             interrupted: false,
             threads,
             keep_rows,
-            vocab: WordTable::new(seed),
-            words: Vec::new(),
-            word_stop: Vec::new(),
+            index: WordIndex::new(seed),
             plain_words: true,
             uni_count: Vec::new(),
             uni_df: Vec::new(),
@@ -155,8 +152,15 @@ impl Counter {
         // Several chunks per thread, so a thread that drew long documents does not hold up the batch.
         let ranges = balanced_ranges(&lens, self.threads * 4);
         let pool = pool(self.threads)?;
+        let n_words = self.index.len();
+        for slot in self.slots_mut() {
+            slot.counts.resize(n_words, WordCount::default());
+        }
         let Counter {
-            analyzer, slots, ..
+            analyzer,
+            index,
+            slots,
+            ..
         } = self;
         let chunks: Result<Vec<Chunk>> = pool.install(|| {
             ranges
@@ -170,6 +174,7 @@ impl Counter {
                     let first_tag = (first_doc + r.start as u64 + 1) as u32;
                     let mut chunk = count_chunk(
                         analyzer,
+                        index,
                         &mut slot,
                         &docs[r.clone()],
                         first_tag,
@@ -182,9 +187,9 @@ impl Counter {
                 })
                 .collect()
         });
-        let fresh: usize = self.slots_mut().map(|s| s.fresh.len()).sum();
+        let fresh: usize = self.slots_mut().map(|s| s.fresh_words.len()).sum();
         let chunks = chunks.and_then(|c| {
-            if self.words.len() + fresh > MAX_WORDS {
+            if self.index.len() + fresh > MAX_WORDS {
                 return Err(Error::TooLarge(format!(
                     "more than {MAX_WORDS} distinct words in one result; count in parts and merge"
                 )));
@@ -225,10 +230,7 @@ impl Counter {
     /// and turns the chunks' local ids into corpus ids.
     fn absorb(&mut self, chunks: Vec<Chunk>, pool: &ThreadPool) -> Vec<Streams> {
         let Counter {
-            analyzer,
-            vocab,
-            words,
-            word_stop,
+            index,
             plain_words,
             uni_count,
             uni_df,
@@ -241,26 +243,27 @@ impl Counter {
             .map(|s| s.get_mut().unwrap_or_else(PoisonError::into_inner))
             .collect();
         for slot in slots {
-            for (lid, key, word) in slot.fresh.drain(..) {
-                let e = vocab.entry(key, word.as_bytes(), |_| {
+            slot.fresh_ids.clear();
+            #[allow(clippy::cast_possible_truncation)]
+            for (lid, (key, word)) in slot.fresh_words.drain(..).enumerate() {
+                let e = slot.fresh.by_lid(lid as u32);
+                let id = index.find(key, word.as_bytes()).unwrap_or_else(|| {
                     *plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
-                    word_stop.push(analyzer.is_stop(&word));
                     uni_count.push(0);
                     uni_df.push(0);
-                    false
+                    index.insert(key, &word, e.is_stop())
                 });
-                let gid = e.lid();
-                if gid as usize == words.len() {
-                    words.push(word);
-                }
-                slot.global[lid as usize] = gid;
+                slot.fresh_ids.push(id);
+                uni_count[id as usize] += u64::from(e.counts.count);
+                uni_df[id as usize] += u64::from(e.counts.df);
             }
-            for &lid in &slot.touched {
-                let g = slot.global[lid as usize] as usize;
-                let e = slot.table.by_lid(lid);
-                uni_count[g] += u64::from(e.count);
-                uni_df[g] += u64::from(e.df);
-                (e.count, e.df) = (0, 0);
+            // The next batch's fresh words are few: the table of this one's is not kept.
+            slot.fresh = WordTable::new(slot.fresh.seed());
+            for &id in &slot.touched {
+                let c = &mut slot.counts[id as usize];
+                uni_count[id as usize] += u64::from(c.count);
+                uni_df[id as usize] += u64::from(c.df);
+                (c.count, c.df) = (0, 0);
             }
             slot.touched.clear();
         }
@@ -274,15 +277,19 @@ impl Counter {
             chunks
                 .into_par_iter()
                 .map(|mut c| {
-                    let global = &slots[c.slot].global;
-                    c.streams
-                        .ids
-                        .iter_mut()
-                        .for_each(|id| *id = global[*id as usize]);
+                    let fresh = &slots[c.slot].fresh_ids;
+                    let corpus_id = |id: u32| {
+                        if id & FRESH == 0 {
+                            id
+                        } else {
+                            fresh[(id & !FRESH) as usize]
+                        }
+                    };
+                    c.streams.ids.iter_mut().for_each(|id| *id = corpus_id(*id));
                     c.streams
                         .uni
                         .iter_mut()
-                        .for_each(|(id, _)| *id = global[*id as usize]);
+                        .for_each(|(id, _)| *id = corpus_id(*id));
                     c.streams
                 })
                 .collect()
@@ -297,7 +304,7 @@ impl Counter {
     ) -> Result<()> {
         let Counter {
             shards,
-            word_stop,
+            index,
             analyzer,
             keep_rows,
             ..
@@ -316,7 +323,7 @@ impl Counter {
         }
         let job = ShardJob {
             streams,
-            word_stop,
+            word_stop: index.stop_flags(),
             edges,
             record: *keep_rows,
             n_shards,
@@ -354,33 +361,30 @@ impl Counter {
 
     /// Word ids in term order, and each word's position in that order.
     fn word_order(&self, pool: &ThreadPool) -> (Vec<u32>, Vec<u32>) {
-        let words = &self.words;
+        let index = &self.index;
         // Words sort by their first 16 bytes as a big-endian integer (zero-padded, so a prefix comes
         // first, as in bytewise order); only ties, between longer words, compare the whole text.
+        #[allow(clippy::cast_possible_truncation)]
         let mut keyed: Vec<(u128, u32)> = pool.install(|| {
-            words
-                .par_iter()
-                .enumerate()
-                .map(|(i, w)| {
+            (0..index.len() as u32)
+                .into_par_iter()
+                .map(|i| {
+                    let w = index.word(i);
                     let mut head = [0u8; 16];
                     let n = w.len().min(16);
                     head[..n].copy_from_slice(&w.as_bytes()[..n]);
-                    #[allow(clippy::cast_possible_truncation)]
-                    (u128::from_be_bytes(head), i as u32)
+                    (u128::from_be_bytes(head), i)
                 })
                 .collect()
         });
         pool.install(|| {
             keyed.par_sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0).then_with(|| {
-                    words[a.1 as usize]
-                        .as_bytes()
-                        .cmp(words[b.1 as usize].as_bytes())
-                })
+                a.0.cmp(&b.0)
+                    .then_with(|| index.word(a.1).as_bytes().cmp(index.word(b.1).as_bytes()))
             });
         });
         let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
-        let mut rank = vec![0u32; words.len()];
+        let mut rank = vec![0u32; index.len()];
         for (r, &w) in order.iter().enumerate() {
             #[allow(clippy::cast_possible_truncation)]
             {
@@ -407,7 +411,7 @@ impl Counter {
             (i > 0)
                 .then_some(b' ')
                 .into_iter()
-                .chain(self.words[w as usize].bytes())
+                .chain(self.index.word(w).bytes())
         })
     }
 
@@ -434,7 +438,7 @@ impl Counter {
     /// over.
     fn pack_bits(&self) -> Option<u32> {
         let hi = self.analyzer.config.ngram_range.1 as u32;
-        let bits = (u64::BITS - (self.words.len() as u64 + 1).leading_zeros()).max(1);
+        let bits = (u64::BITS - (self.index.len() as u64 + 1).leading_zeros()).max(1);
         (self.plain_words && bits * hi <= 64).then_some(bits)
     }
 
@@ -511,13 +515,14 @@ impl Counter {
         (items, keys)
     }
 
-    /// Features sorted by packed key; `keys[i]` is the key of `items[i]`.
-    fn sort_packed(items: &[Counted], keys: Vec<u64>, pool: &ThreadPool) -> Vec<Counted> {
-        let index_bits = u64::BITS - (items.len() as u64).leading_zeros();
+    /// The order of items by packed key: `keys[i]` is item `i`'s key.
+    fn sort_packed(keys: Vec<u64>, pool: &ThreadPool) -> Vec<u32> {
+        let index_bits = u64::BITS - (keys.len() as u64).leading_zeros();
         let key_bits = keys
             .iter()
             .max()
             .map_or(0, |k| u64::BITS - k.leading_zeros());
+        #[allow(clippy::cast_possible_truncation)]
         if key_bits + index_bits <= 64 {
             // Key and index share one u64, index low: half the bytes to move per pass of a pair.
             let mut keyed: Vec<u64> = keys
@@ -527,49 +532,52 @@ impl Counter {
                 .collect();
             radix::sort_by(&mut keyed, |&x| x >> index_bits, pool);
             let mask = (1u64 << index_bits) - 1;
-            #[allow(clippy::cast_possible_truncation)]
-            return pool.install(|| {
-                keyed
-                    .par_iter()
-                    .map(|&x| items[(x & mask) as usize])
-                    .collect()
-            });
+            keyed.into_iter().map(|x| (x & mask) as u32).collect()
+        } else {
+            let mut keyed: Vec<(u64, u32)> = keys
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, i as u32))
+                .collect();
+            radix::sort_by(&mut keyed, |k| k.0, pool);
+            keyed.into_iter().map(|k| k.1).collect()
         }
-        #[allow(clippy::cast_possible_truncation)]
-        let mut keyed: Vec<(u64, u32)> = keys
-            .into_iter()
-            .enumerate()
-            .map(|(i, k)| (k, i as u32))
-            .collect();
-        radix::sort_by(&mut keyed, |k| k.0, pool);
-        pool.install(|| keyed.par_iter().map(|&(_, i)| items[i as usize]).collect())
     }
 
     /// Features of each counted order with their counts, each list sorted by term; and the words' ranks.
-    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Vec<Counted>>, Vec<u32>) {
+    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Sorted>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
         if lo == 1 {
             out.push(self.unigram_features(&order));
         }
-        let packing = self.pack_bits().map(|bits| (&rank[..], bits));
         #[allow(clippy::cast_possible_truncation)]
         for t in 0..(lo.max(2)..=hi).count() as u32 {
-            let (mut items, keys) = self.counted(&[t], packing, pool);
-            if packing.is_some() {
-                items = Self::sort_packed(&items, keys, pool);
-            } else {
-                pool.install(|| items.par_sort_unstable_by(|a, b| self.compare(a.f, b.f, &rank)));
-            }
-            out.push(items);
+            out.push(self.sorted_table(t, &rank, pool));
         }
         (out, rank)
     }
 
+    /// The n-grams of table `t` with their counts, sorted by term (`rank`: the words' ranks).
+    fn sorted_table(&self, t: u32, rank: &[u32], pool: &ThreadPool) -> Sorted {
+        let packing = self.pack_bits().map(|bits| (rank, bits));
+        let (mut items, keys) = self.counted(&[t], packing, pool);
+        if packing.is_some() {
+            let order = Self::sort_packed(keys, pool);
+            Sorted {
+                items,
+                order: Some(order),
+            }
+        } else {
+            pool.install(|| items.par_sort_unstable_by(|a, b| self.compare(a.f, b.f, rank)));
+            Sorted { items, order: None }
+        }
+    }
+
     /// The counted words, in term order (`order` from [`Counter::word_order`]).
-    fn unigram_features(&self, order: &[u32]) -> Vec<Counted> {
-        order
+    fn unigram_features(&self, order: &[u32]) -> Sorted {
+        let items = order
             .iter()
             .filter(|&&w| self.uni_count[w as usize] > 0)
             .map(|&w| Counted {
@@ -577,50 +585,55 @@ impl Counter {
                 count: self.uni_count[w as usize],
                 df: self.uni_df[w as usize],
             })
-            .collect()
+            .collect();
+        Sorted { items, order: None }
     }
 
     /// Bytes of the feature's name: its words and the spaces between them.
     fn term_len(&self, f: Feature) -> usize {
         let g = self.gram(&f);
-        g.iter()
-            .map(|&w| self.words[w as usize].len())
-            .sum::<usize>()
-            + g.len()
-            - 1
+        g.iter().map(|&w| self.index.word(w).len()).sum::<usize>() + g.len() - 1
     }
 
-    /// The table of `items` (in term order), built in parallel: every term's length first, then each
-    /// run of terms writes its own stretch of one exactly sized text buffer (a doubling string would
-    /// briefly hold twice the largest table).
-    fn term_table(&self, items: &[Counted], pool: &ThreadPool) -> TermTable {
+    /// The table of `sorted`, built in parallel: every term's length first, then each run of terms
+    /// writes its own stretch of one exactly sized text buffer (a doubling string would briefly hold
+    /// twice the largest table).
+    fn term_table(&self, sorted: &Sorted, pool: &ThreadPool) -> TermTable {
         const RUN: usize = 1 << 14;
-        let lens: Vec<usize> =
-            pool.install(|| items.par_iter().map(|c| self.term_len(c.f)).collect());
-        let mut ends = Vec::with_capacity(lens.len());
-        let mut at = 0u64;
-        for &l in &lens {
-            at += l as u64;
-            ends.push(at);
+        let n = sorted.len();
+        // Each term's length, then (in place) where each ends.
+        let mut ends: Vec<u64> = pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .map(|k| self.term_len(sorted.get(k).f) as u64)
+                .collect()
+        });
+        let mut at = 0;
+        for e in &mut ends {
+            at += *e;
+            *e = at;
         }
-        let mut text = vec![0u8; lens.iter().sum()];
-        let mut jobs = Vec::with_capacity(items.len().div_ceil(RUN));
+        let start = |k: usize| if k == 0 { 0 } else { ends[k - 1] as usize };
+        let total = start(n);
+        let mut text = vec![0u8; total];
+        let mut jobs = Vec::with_capacity(n.div_ceil(RUN));
         let mut rest = text.as_mut_slice();
-        for (run, run_lens) in items.chunks(RUN).zip(lens.chunks(RUN)) {
-            let (buf, r) = std::mem::take(&mut rest).split_at_mut(run_lens.iter().sum());
-            rest = r;
-            jobs.push((run, buf));
+        for first in (0..n).step_by(RUN) {
+            let last = (first + RUN).min(n);
+            let (buf, tail) = std::mem::take(&mut rest).split_at_mut(start(last) - start(first));
+            rest = tail;
+            jobs.push((first..last, buf));
         }
         pool.install(|| {
             jobs.into_par_iter().for_each(|(run, buf)| {
                 let mut p = 0;
-                for c in run {
-                    for (i, &w) in self.gram(&c.f).iter().enumerate() {
+                for k in run {
+                    for (i, &w) in self.gram(&sorted.get(k).f).iter().enumerate() {
                         if i > 0 {
                             buf[p] = b' ';
                             p += 1;
                         }
-                        let w = self.words[w as usize].as_bytes();
+                        let w = self.index.word(w).as_bytes();
                         buf[p..p + w.len()].copy_from_slice(w);
                         p += w.len();
                     }
@@ -630,13 +643,13 @@ impl Counter {
         // Words joined by spaces are UTF-8 by construction, so the check passes; were it ever to fail,
         // the text is rebuilt from the words the slow, infallible way rather than mangled.
         let text = String::from_utf8(text).unwrap_or_else(|_| {
-            let mut t = String::with_capacity(lens.iter().sum());
-            for c in items {
-                for (i, &w) in self.gram(&c.f).iter().enumerate() {
+            let mut t = String::with_capacity(total);
+            for k in 0..n {
+                for (i, &w) in self.gram(&sorted.get(k).f).iter().enumerate() {
                     if i > 0 {
                         t.push(' ');
                     }
-                    t.push_str(&self.words[w as usize]);
+                    t.push_str(self.index.word(w));
                 }
             }
             t
@@ -644,8 +657,8 @@ impl Counter {
         TermTable::from_columns(
             text,
             ends,
-            items.iter().map(|c| c.count).collect(),
-            items.iter().map(|c| c.df).collect(),
+            (0..n).map(|k| sorted.get(k).count).collect(),
+            (0..n).map(|k| sorted.get(k).df).collect(),
         )
     }
 
@@ -661,28 +674,54 @@ impl Counter {
             .iter()
             .map(|items| self.term_table(items, &pool))
             .collect();
-        Ok(CorpusStats::from_parts(
+        Ok(self.with_tables(pruning, tables))
+    }
+
+    fn with_tables(&self, pruning: Pruning, tables: Vec<TermTable>) -> CorpusStats {
+        CorpusStats::from_parts(
             self.analyzer.config.clone(),
             pruning,
             self.n_documents,
             self.n_tokens,
             tables,
-        ))
+        )
     }
 
-    /// The counts, consuming the counter: what only counting needs (n-gram indexes, chunk tables, the
-    /// word index) is freed before the result tables are built, which lowers the peak memory of a run.
+    /// The counts, consuming the counter. To keep the peak memory of a run low, what only counting
+    /// needs (the slots, the word index, the n-gram indexes) goes first, and each n-gram order's
+    /// counts and words go as soon as its result table is built.
     ///
     /// # Errors
     /// The counter was interrupted, or threads could not be started.
     pub fn into_stats(mut self, pruning: Pruning) -> Result<CorpusStats> {
         self.check_usable()?;
-        for table in self.shards.iter_mut().flatten() {
-            table.release_index();
-        }
         self.slots = Vec::new();
-        self.vocab = WordTable::new(Seed::random());
-        self.stats(pruning)
+        self.index.release_index();
+        let pool = pool(self.threads)?;
+        let (lo, hi) = self.analyzer.config.ngram_range;
+        let (order, rank) = self.word_order(&pool);
+        let mut tables = Vec::new();
+        if lo == 1 {
+            tables.push(self.term_table(&self.unigram_features(&order), &pool));
+        }
+        drop(order);
+        for t in 0..(lo.max(2)..=hi).count() {
+            for shard in &mut self.shards {
+                shard[t].release_index();
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let sorted = self.sorted_table(t as u32, &rank, &pool);
+            // The sorted features hold the counts now; the table keeps the words, for the names.
+            for shard in &mut self.shards {
+                shard[t].drop_counts();
+            }
+            tables.push(self.term_table(&sorted, &pool));
+            drop(sorted);
+            for shard in &mut self.shards {
+                shard[t] = NgramTable::new(shard[t].n());
+            }
+        }
+        Ok(self.with_tables(pruning, tables))
     }
 
     /// Every feature of every order, sorted by term (scikit-learn's vocabulary order), with counts.
@@ -693,7 +732,7 @@ impl Counter {
         self.check_usable()?;
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
-        let items = if hi == 1 {
+        let sorted = if hi == 1 {
             self.unigram_features(&self.word_order(&pool).0)
         } else if let Some(bits) = self.pack_bits() {
             // One sort over every order: packed keys already place "new" before "new york".
@@ -706,10 +745,15 @@ impl Counter {
                 .chain(0..(lo.max(2)..=hi).count() as u32)
                 .collect();
             let (items, keys) = self.counted(&orders, packing, &pool);
-            Self::sort_packed(&items, keys, &pool)
+            let order = Self::sort_packed(keys, &pool);
+            Sorted {
+                items,
+                order: Some(order),
+            }
         } else {
-            let (mut orders, rank) = self.sorted_orders(&pool);
+            let (orders, rank) = self.sorted_orders(&pool);
             // Each list is sorted and they are disjoint: merge them pairwise.
+            let mut orders: Vec<Vec<Counted>> = orders.into_iter().map(Sorted::into_vec).collect();
             while orders.len() > 1 {
                 let b = orders.pop().unwrap_or_default();
                 let a = orders.pop().unwrap_or_default();
@@ -728,13 +772,22 @@ impl Counter {
                 merged.extend_from_slice(&b[j..]);
                 orders.push(merged);
             }
-            orders.pop().unwrap_or_default()
+            Sorted {
+                items: orders.pop().unwrap_or_default(),
+                order: None,
+            }
         };
-        Ok(Features {
-            refs: items.iter().map(|c| c.f).collect(),
-            count: items.iter().map(|c| c.count).collect(),
-            df: items.iter().map(|c| c.df).collect(),
-        })
+        let n = sorted.len();
+        let (refs, (count, df)) = pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .map(|k| {
+                    let c = sorted.get(k);
+                    (c.f, (c.count, c.df))
+                })
+                .unzip()
+        });
+        Ok(Features { refs, count, df })
     }
 
     /// The features at `keep` (ascending indices into `features`) as a table: their names, in one
@@ -752,7 +805,7 @@ impl Counter {
                 df: features.df[i],
             })
             .collect();
-        Ok(self.term_table(&items, &pool(self.threads)?))
+        Ok(self.term_table(&Sorted { items, order: None }, &pool(self.threads)?))
     }
 
     /// The names of the features at `keep`.
@@ -785,7 +838,7 @@ impl Counter {
         let mut cols = CounterColumns {
             n_columns: keep.len(),
             ngram_range: self.analyzer.config.ngram_range,
-            unigram: vec![NONE; self.words.len()],
+            unigram: vec![NONE; self.index.len()],
             ngram: (0..self.shards.first().map_or(0, Vec::len))
                 .map(|t| {
                     let most = self
@@ -813,7 +866,7 @@ impl Counter {
 
     /// Approximate heap bytes of the counts (not the kept rows), for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        let words: usize = self.words.iter().map(|w| w.len() * 2 + 48).sum();
+        let words = self.index.heap_bytes();
         let grams: usize = self
             .shards
             .iter()
@@ -838,6 +891,35 @@ struct Counted {
     f: Feature,
     count: u64,
     df: u64,
+}
+
+/// Features in term order: `items`, read in `order` when given. Sorting records the order and leaves
+/// the items where they are, which saves a copy of every feature at the peak memory of a run.
+struct Sorted {
+    items: Vec<Counted>,
+    order: Option<Vec<u32>>,
+}
+
+impl Sorted {
+    fn len(&self) -> usize {
+        self.order.as_ref().map_or(self.items.len(), Vec::len)
+    }
+
+    /// The `k`-th feature in term order.
+    #[inline]
+    fn get(&self, k: usize) -> Counted {
+        match &self.order {
+            Some(order) => self.items[order[k] as usize],
+            None => self.items[k],
+        }
+    }
+
+    fn into_vec(self) -> Vec<Counted> {
+        match self.order {
+            Some(order) => order.iter().map(|&i| self.items[i as usize]).collect(),
+            None => self.items,
+        }
+    }
 }
 
 /// All features of a [`Counter`], sorted by term, with their counts.

@@ -8,6 +8,7 @@ mod matrix;
 mod radix;
 mod shards;
 mod vocab;
+mod word_index;
 mod words;
 
 pub use config::{CountConfig, DocFreq, NgramStopWords, Pruning};

@@ -1,5 +1,5 @@
-//! A chunk's word table: open addressing over 32-byte entries that hold a word's key and its counts, so
-//! counting a token touches one cache line.
+//! Word keys, and a thread's table of the words a batch meets for the first time: open addressing over
+//! 32-byte entries that hold a word's key and its counts, so counting a token touches one cache line.
 //!
 //! A word of up to 16 bytes without a NUL byte is its own key: its bytes, zero-padded, in two `u64`s,
 //! compared without reading any string. A longer word is keyed by a seeded 64-bit hash and a marker, and
@@ -209,6 +209,18 @@ fn has_zero_byte(k0: u64, k1: u64, n: usize) -> bool {
     zeros(k0, n.min(8)) || zeros(k1, n.saturating_sub(8))
 }
 
+/// A word's counts in the current batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WordCount {
+    /// Occurrences.
+    pub count: u32,
+    /// Documents holding the word.
+    pub df: u32,
+    /// Which document last added to `df`: its corpus-wide tag, or, when the chunk keeps each document's
+    /// word counts, the position of the word's pair in that list.
+    pub last: u32,
+}
+
 /// A word's entry: key, local id and the counts of the current batch.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
@@ -216,21 +228,17 @@ pub(crate) struct Entry {
     key: Key,
     /// Local id, with [`STOP`] set for a stop word; [`EMPTY`] for a free entry.
     lid: u32,
-    /// Occurrences in the current batch.
-    pub count: u32,
-    /// Documents of the current batch holding the word.
-    pub df: u32,
-    /// Which document last added to `df`: its corpus-wide tag, or, when the chunk keeps each document's
-    /// word counts, the position of the word's pair in that list.
-    pub last: u32,
+    pub counts: WordCount,
 }
 
 const FREE: Entry = Entry {
     key: Key { k0: 0, k1: 0 },
     lid: EMPTY,
-    count: 0,
-    df: 0,
-    last: 0,
+    counts: WordCount {
+        count: 0,
+        df: 0,
+        last: 0,
+    },
 };
 
 impl Entry {
@@ -245,7 +253,7 @@ impl Entry {
     }
 }
 
-/// Words met by one chunk position, with per-batch counts; see the module docs.
+/// Words with per-batch counts; see the module docs.
 #[derive(Debug)]
 pub(crate) struct WordTable {
     seed: Seed,
@@ -367,7 +375,7 @@ mod tests {
             seen.push(w.into());
             w == "the"
         });
-        e.count += 1;
+        e.counts.count += 1;
         e.lid()
     }
 
@@ -452,7 +460,7 @@ mod tests {
         assert_eq!(seen, words);
         assert_eq!(t.len(), words.len());
         for lid in 0..5000 {
-            assert_eq!(t.by_lid(lid).count, 3);
+            assert_eq!(t.by_lid(lid).counts.count, 3);
         }
         assert!(!t.by_lid(0).is_stop());
         count(&mut t, "the", &mut seen);
