@@ -2,7 +2,8 @@
 
 use regex::Regex;
 
-use super::pyword::{ASCII_CLASS, is_py_word, is_py_word_ascii};
+use super::pyword::is_py_word;
+use super::runs::for_each_ascii_run;
 use crate::error::{Error, Result};
 
 /// scikit-learn's default `token_pattern`.
@@ -189,56 +190,27 @@ fn is_default_pattern(p: &str) -> bool {
     p == SKLEARN_TOKEN_PATTERN || p == r"\b\w\w+\b"
 }
 
+/// The default pattern's tokens of ASCII `text`: runs of two or more word bytes.
 fn scan_ascii_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let n = bytes.len();
-    while i < n {
-        while i < n && !is_py_word_ascii(bytes[i]) {
-            i += 1;
-        }
-        let start = i;
-        while i < n && is_py_word_ascii(bytes[i]) {
-            i += 1;
-        }
-        if i - start >= 2 {
-            emit(&text[start..i], start, i);
-        }
-    }
+    for_each_ascii_run(text.as_bytes(), 2, |start, end| {
+        emit(&text[start..end], start, end);
+    });
 }
 
-/// [`scan_ascii_runs`] that lowercases runs holding an uppercase letter, noticed during the scan.
+/// [`scan_ascii_runs`] with each token holding an uppercase letter lowercased.
 fn scan_ascii_runs_lowercase<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
-    let bytes = text.as_bytes();
-    let n = bytes.len();
     let mut buf = String::new();
-    let mut i = 0;
-    while i < n {
-        while i < n && ASCII_CLASS[bytes[i] as usize] == 0 {
-            i += 1;
+    for_each_ascii_run(text.as_bytes(), 2, |start, end| {
+        let term = &text[start..end];
+        if term.bytes().any(|b| b.is_ascii_uppercase()) {
+            buf.clear();
+            buf.push_str(term);
+            buf.make_ascii_lowercase();
+            emit(&buf, start, end);
+        } else {
+            emit(term, start, end);
         }
-        let start = i;
-        let mut classes = 0u8;
-        while i < n {
-            let c = ASCII_CLASS[bytes[i] as usize];
-            if c == 0 {
-                break;
-            }
-            classes |= c;
-            i += 1;
-        }
-        if i - start >= 2 {
-            let term = &text[start..i];
-            if classes & 2 == 0 {
-                emit(term, start, i);
-            } else {
-                buf.clear();
-                buf.push_str(term);
-                buf.make_ascii_lowercase();
-                emit(&buf, start, i);
-            }
-        }
-    }
+    });
 }
 
 fn scan_unicode_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {

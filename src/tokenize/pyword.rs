@@ -16,28 +16,6 @@ const fn ascii_table() -> [bool; 256] {
 
 static ASCII_WORD: [bool; 256] = ascii_table();
 
-/// Byte classes for scanning ASCII text: 0 not a word byte, 1 a word byte, 3 an uppercase letter
-/// (bit 1 set), so OR-ing the classes of a run tells whether it needs lowercasing.
-const fn class_table() -> [u8; 256] {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_uppercase() {
-            3
-        } else if c.is_ascii_alphanumeric() || c == b'_' {
-            1
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-}
-
-/// See [`class_table`].
-pub static ASCII_CLASS: [u8; 256] = class_table();
-
 /// Whether `c` matches `\w` in Python's `re` (Unicode mode).
 #[inline]
 pub fn is_py_word(c: char) -> bool {
@@ -56,10 +34,4 @@ pub fn is_py_word(c: char) -> bool {
             }
         })
         .is_ok()
-}
-
-/// Whether the ASCII byte `b` is a Python `\w` byte.
-#[inline]
-pub fn is_py_word_ascii(b: u8) -> bool {
-    ASCII_WORD[b as usize]
 }
