@@ -1,5 +1,6 @@
-//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] [--word] FILE...`
-//! (`--word`: the word tokenizer instead of scikit-learn's pattern).
+//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] [--word] [--batch-mb M] FILE...`
+//! (`--word`: the word tokenizer instead of scikit-learn's pattern; `--batch-mb`: feed batches of about
+//! M MB, as `newstally.count` does with 4, rather than one).
 //! A profiling aid; the benchmarks proper are `benches/*.rs` and `benches/compare.py`.
 
 use std::time::Instant;
@@ -25,6 +26,7 @@ fn main() {
     let mut threads = None;
     let mut matrix = false;
     let mut word = false;
+    let mut batch_bytes = usize::MAX;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -38,6 +40,13 @@ fn main() {
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()),
             "--matrix" => matrix = true,
             "--word" => word = true,
+            "--batch-mb" => {
+                batch_bytes = args
+                    .next()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .expect("--batch-mb M")
+                    * 1_000_000;
+            }
             _ => files.push(a),
         }
     }
@@ -62,7 +71,18 @@ fn main() {
             ..CountConfig::default()
         };
         let mut c = Counter::new(config, threads, matrix).expect("counter");
-        c.update(&texts, &Cancel::new()).expect("update");
+        let mut start = 0;
+        while start < texts.len() {
+            let mut end = start;
+            let mut size = 0;
+            while end < texts.len() && size < batch_bytes {
+                size += texts[end].len();
+                end += 1;
+            }
+            c.update(&texts[start..end], &Cancel::new())
+                .expect("update");
+            start = end;
+        }
         let t_count = t.elapsed().as_secs_f64();
         let f = c.features().expect("features");
         let t_feat = t.elapsed().as_secs_f64();
