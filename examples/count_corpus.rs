@@ -1,12 +1,13 @@
-//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] [--word] [--batch-mb M] FILE...`
+//! Times counting over JSON Lines corpora: `cargo run --release --example count_corpus -- [--ngrams N] [--threads T] [--matrix] [--word] [--batch-mb M] [--stats] FILE...`
 //! (`--word`: the word tokenizer instead of scikit-learn's pattern; `--batch-mb`: feed batches of about
-//! M MB, as `newstally.count` does with 4, rather than one).
+//! M MB, as `newstally.count` does with 4, rather than one; `--stats`: time the
+//! result tables `newstally.count` builds instead of the vectorizer's features and matrix).
 //! A profiling aid; the benchmarks proper are `benches/*.rs` and `benches/compare.py`.
 
 use std::time::Instant;
 
 use newstally::parallel::Cancel;
-use newstally::terms::{CountConfig, Counter};
+use newstally::terms::{CountConfig, Counter, Pruning};
 use newstally::tokenize::{TokenizerConfig, WordTokenizerConfig};
 
 /// User + system CPU seconds of this process so far (from /proc/self/stat, 10 ms resolution): less
@@ -26,6 +27,7 @@ fn main() {
     let mut threads = None;
     let mut matrix = false;
     let mut word = false;
+    let mut stats = false;
     let mut batch_bytes = usize::MAX;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -40,6 +42,7 @@ fn main() {
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()),
             "--matrix" => matrix = true,
             "--word" => word = true,
+            "--stats" => stats = true,
             "--batch-mb" => {
                 batch_bytes = args
                     .next()
@@ -84,6 +87,15 @@ fn main() {
             start = end;
         }
         let t_count = t.elapsed().as_secs_f64();
+        if stats {
+            let s = c.into_stats(Pruning::default()).expect("stats");
+            println!(
+                "count {t_count:.3}s, into_stats {:.3}s ({} documents)",
+                t.elapsed().as_secs_f64() - t_count,
+                s.n_documents()
+            );
+            continue;
+        }
         let f = c.features().expect("features");
         let t_feat = t.elapsed().as_secs_f64();
         let mut nnz = 0;

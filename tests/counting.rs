@@ -293,3 +293,60 @@ fn row_counts_and_lookups_agree_with_the_ranking() {
         }
     }
 }
+
+#[test]
+fn names_read_from_packed_keys_equal_names_read_from_the_tables() {
+    // Terms are named from their sorted packed keys when every n-gram of the run packs into 64 bits,
+    // and from the n-gram tables otherwise: here 1-3 packs and 1-8 (over 600 words, 10 bits each)
+    // does not, so their common orders must come out the same either way.
+    let mut docs = corpus(300, 11);
+    docs.extend((0..200).map(|i| format!("w{i} x{} y{} w{i}. z{}", i % 7, i * 3, i % 13)));
+    let table = |config: &CountConfig, n: usize, finish: bool| {
+        let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
+        for chunk in docs.chunks(128) {
+            c.update(chunk, &Cancel::new()).unwrap();
+        }
+        let features = c.features().unwrap();
+        let all: Vec<usize> = (0..features.len()).collect();
+        let names = c.feature_names(&features, &all).unwrap();
+        let stats = if finish {
+            c.into_stats(Pruning::default()).unwrap()
+        } else {
+            c.stats(Pruning::default()).unwrap()
+        };
+        let t = stats.table(n).unwrap();
+        let rows: Vec<(String, u64, u64)> = (0..t.len())
+            .map(|i| (t.term(i).to_owned(), t.count(i), t.df(i)))
+            .collect();
+        let names: Vec<String> = names
+            .into_iter()
+            .filter(|s| s.split(' ').count() == n)
+            .collect();
+        (rows, names)
+    };
+    for tokenizer in [
+        TokenizerConfig::sklearn(),
+        TokenizerConfig::Word(WordTokenizerConfig::default()),
+    ] {
+        let packed = CountConfig {
+            tokenizer: tokenizer.clone(),
+            ngram_range: (1, 3),
+            ..CountConfig::default()
+        };
+        let unpacked = CountConfig {
+            ngram_range: (1, 8),
+            ..packed.clone()
+        };
+        for n in 1..=3 {
+            for finish in [false, true] {
+                let (rows, names) = table(&packed, n, finish);
+                assert!(rows.len() > 100, "n={n}");
+                assert_eq!(
+                    table(&unpacked, n, finish),
+                    (rows, names),
+                    "n={n} finish={finish} {tokenizer:?}"
+                );
+            }
+        }
+    }
+}

@@ -516,7 +516,7 @@ impl Counter {
     }
 
     /// The order of items by packed key: `keys[i]` is item `i`'s key.
-    fn sort_packed(keys: Vec<u64>, pool: &ThreadPool) -> Vec<u32> {
+    fn sort_packed(keys: Vec<u64>, pool: &ThreadPool) -> Order {
         let index_bits = u64::BITS - (keys.len() as u64).leading_zeros();
         let key_bits = keys
             .iter()
@@ -531,8 +531,8 @@ impl Counter {
                 .map(|(i, k)| (k << index_bits) | i as u64)
                 .collect();
             radix::sort_by(&mut keyed, |&x| x >> index_bits, pool);
-            let mask = (1u64 << index_bits) - 1;
-            keyed.into_iter().map(|x| (x & mask) as u32).collect()
+            // The sorted keys stay: the terms are named from them, without their tables.
+            Order::Keyed { keyed, index_bits }
         } else {
             let mut keyed: Vec<(u64, u32)> = keys
                 .into_iter()
@@ -540,12 +540,13 @@ impl Counter {
                 .map(|(i, k)| (k, i as u32))
                 .collect();
             radix::sort_by(&mut keyed, |k| k.0, pool);
-            keyed.into_iter().map(|k| k.1).collect()
+            Order::Indices(keyed.into_iter().map(|k| k.1).collect())
         }
     }
 
-    /// Features of each counted order with their counts, each list sorted by term; and the words' ranks.
-    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Sorted>, Vec<u32>) {
+    /// Features of each counted order with their counts, each list sorted by term; and the words in
+    /// term order and their ranks ([`Counter::word_order`]).
+    fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Sorted>, Vec<u32>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (order, rank) = self.word_order(pool);
         let mut out = Vec::new();
@@ -556,7 +557,12 @@ impl Counter {
         for t in 0..(lo.max(2)..=hi).count() as u32 {
             out.push(self.sorted_table(t, &rank, pool));
         }
-        (out, rank)
+        (out, order, rank)
+    }
+
+    /// What names packed keys, when features are packed (`by_rank`: the words in term order).
+    fn naming<'a>(&self, by_rank: &'a [u32]) -> Option<Naming<'a>> {
+        self.pack_bits().map(|bits| Naming { bits, by_rank })
     }
 
     /// The n-grams of table `t` with their counts, sorted by term (`rank`: the words' ranks).
@@ -565,13 +571,13 @@ impl Counter {
         let (mut items, keys) = self.counted(&[t], packing, pool);
         if packing.is_some() {
             let order = Self::sort_packed(keys, pool);
-            Sorted {
-                items,
-                order: Some(order),
-            }
+            Sorted { items, order }
         } else {
             pool.install(|| items.par_sort_unstable_by(|a, b| self.compare(a.f, b.f, rank)));
-            Sorted { items, order: None }
+            Sorted {
+                items,
+                order: Order::Items,
+            }
         }
     }
 
@@ -586,26 +592,61 @@ impl Counter {
                 df: self.uni_df[w as usize],
             })
             .collect();
-        Sorted { items, order: None }
+        Sorted {
+            items,
+            order: Order::Items,
+        }
     }
 
-    /// Bytes of the feature's name: its words and the spaces between them.
-    fn term_len(&self, f: Feature) -> usize {
-        let g = self.gram(&f);
-        g.iter().map(|&w| self.index.word(w).len()).sum::<usize>() + g.len() - 1
+    /// Calls `f` with each word of the `k`-th feature of `sorted`, in order. With `naming`, a feature
+    /// that has a packed key is read from it: consecutive terms share their first words, so this
+    /// mostly hits the caches, where reading an n-gram's words from its table misses them per term.
+    #[inline]
+    fn for_each_word(
+        &self,
+        sorted: &Sorted,
+        k: usize,
+        naming: Option<Naming<'_>>,
+        mut f: impl FnMut(u32),
+    ) {
+        if let (Some(naming), Some(key)) = (naming, sorted.packed_key(k)) {
+            let hi = self.analyzer.config.ngram_range.1 as u32;
+            let mask = (1u64 << naming.bits) - 1;
+            for i in (0..hi).rev() {
+                let field = (key >> (naming.bits * i)) & mask;
+                if field == 0 {
+                    break;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                f(naming.by_rank[field as usize - 1]);
+            }
+        } else {
+            self.gram(&sorted.get(k).f).iter().for_each(|&w| f(w));
+        }
     }
 
     /// The table of `sorted`, built in parallel: every term's length first, then each run of terms
     /// writes its own stretch of one exactly sized text buffer (a doubling string would briefly hold
     /// twice the largest table).
-    fn term_table(&self, sorted: &Sorted, pool: &ThreadPool) -> TermTable {
+    fn term_table(
+        &self,
+        sorted: &Sorted,
+        naming: Option<Naming<'_>>,
+        pool: &ThreadPool,
+    ) -> TermTable {
         const RUN: usize = 1 << 14;
         let n = sorted.len();
         // Each term's length, then (in place) where each ends.
         let mut ends: Vec<u64> = pool.install(|| {
             (0..n)
                 .into_par_iter()
-                .map(|k| self.term_len(sorted.get(k).f) as u64)
+                .map(|k| {
+                    let mut len = 0;
+                    self.for_each_word(sorted, k, naming, |w| {
+                        len += self.index.word(w).len() + 1;
+                    });
+                    (len as u64).saturating_sub(1)
+                })
                 .collect()
         });
         let mut at = 0;
@@ -628,15 +669,17 @@ impl Counter {
             jobs.into_par_iter().for_each(|(run, buf)| {
                 let mut p = 0;
                 for k in run {
-                    for (i, &w) in self.gram(&sorted.get(k).f).iter().enumerate() {
-                        if i > 0 {
+                    let mut first = true;
+                    self.for_each_word(sorted, k, naming, |w| {
+                        if !first {
                             buf[p] = b' ';
                             p += 1;
                         }
+                        first = false;
                         let w = self.index.word(w).as_bytes();
                         buf[p..p + w.len()].copy_from_slice(w);
                         p += w.len();
-                    }
+                    });
                 }
             });
         });
@@ -645,21 +688,30 @@ impl Counter {
         let text = String::from_utf8(text).unwrap_or_else(|_| {
             let mut t = String::with_capacity(total);
             for k in 0..n {
-                for (i, &w) in self.gram(&sorted.get(k).f).iter().enumerate() {
-                    if i > 0 {
+                let mut first = true;
+                self.for_each_word(sorted, k, naming, |w| {
+                    if !first {
                         t.push(' ');
                     }
+                    first = false;
                     t.push_str(self.index.word(w));
-                }
+                });
             }
             t
         });
-        TermTable::from_columns(
-            text,
-            ends,
-            (0..n).map(|k| sorted.get(k).count).collect(),
-            (0..n).map(|k| sorted.get(k).df).collect(),
-        )
+        // Filled in place: a parallel unzip would gather per-thread pieces and copy them.
+        let (mut counts, mut dfs) = (vec![0u64; n], vec![0u64; n]);
+        pool.install(|| {
+            counts
+                .par_iter_mut()
+                .zip(&mut dfs)
+                .enumerate()
+                .for_each(|(k, (count, df))| {
+                    let c = sorted.get(k);
+                    (*count, *df) = (c.count, c.df);
+                });
+        });
+        TermTable::from_columns(text, ends, counts, dfs)
     }
 
     /// The counts so far, to be read through `pruning`.
@@ -669,10 +721,11 @@ impl Counter {
     pub fn stats(&self, pruning: Pruning) -> Result<CorpusStats> {
         self.check_usable()?;
         let pool = pool(self.threads)?;
-        let (orders, _) = self.sorted_orders(&pool);
+        let (orders, by_rank, _) = self.sorted_orders(&pool);
+        let naming = self.naming(&by_rank);
         let tables = orders
             .iter()
-            .map(|items| self.term_table(items, &pool))
+            .map(|items| self.term_table(items, naming, &pool))
             .collect();
         Ok(self.with_tables(pruning, tables))
     }
@@ -699,23 +752,29 @@ impl Counter {
         self.index.release_index();
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
-        let (order, rank) = self.word_order(&pool);
+        let (by_rank, rank) = self.word_order(&pool);
+        let naming = self.naming(&by_rank);
         let mut tables = Vec::new();
         if lo == 1 {
-            tables.push(self.term_table(&self.unigram_features(&order), &pool));
+            tables.push(self.term_table(&self.unigram_features(&by_rank), naming, &pool));
         }
-        drop(order);
         for t in 0..(lo.max(2)..=hi).count() {
             for shard in &mut self.shards {
                 shard[t].release_index();
             }
             #[allow(clippy::cast_possible_truncation)]
             let sorted = self.sorted_table(t as u32, &rank, &pool);
-            // The sorted features hold the counts now; the table keeps the words, for the names.
+            // The sorted features hold the counts now, and packed keys name them: the table is
+            // needed only for names without a key.
+            let named_by_keys = naming.is_some() && sorted.has_keys();
             for shard in &mut self.shards {
-                shard[t].drop_counts();
+                if named_by_keys {
+                    shard[t] = NgramTable::new(shard[t].n());
+                } else {
+                    shard[t].drop_counts();
+                }
             }
-            tables.push(self.term_table(&sorted, &pool));
+            tables.push(self.term_table(&sorted, naming, &pool));
             drop(sorted);
             for shard in &mut self.shards {
                 shard[t] = NgramTable::new(shard[t].n());
@@ -732,11 +791,14 @@ impl Counter {
         self.check_usable()?;
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
+        // The words in term order, kept when the features' packed keys are kept to name them.
+        let mut by_rank = Vec::new();
         let sorted = if hi == 1 {
             self.unigram_features(&self.word_order(&pool).0)
         } else if let Some(bits) = self.pack_bits() {
             // One sort over every order: packed keys already place "new" before "new york".
-            let (_, rank) = self.word_order(&pool);
+            let rank;
+            (by_rank, rank) = self.word_order(&pool);
             let packing = Some((&rank[..], bits));
             #[allow(clippy::cast_possible_truncation)]
             let orders: Vec<u32> = (lo == 1)
@@ -746,12 +808,9 @@ impl Counter {
                 .collect();
             let (items, keys) = self.counted(&orders, packing, &pool);
             let order = Self::sort_packed(keys, &pool);
-            Sorted {
-                items,
-                order: Some(order),
-            }
+            Sorted { items, order }
         } else {
-            let (orders, rank) = self.sorted_orders(&pool);
+            let (orders, _, rank) = self.sorted_orders(&pool);
             // Each list is sorted and they are disjoint: merge them pairwise.
             let mut orders: Vec<Vec<Counted>> = orders.into_iter().map(Sorted::into_vec).collect();
             while orders.len() > 1 {
@@ -774,7 +833,7 @@ impl Counter {
             }
             Sorted {
                 items: orders.pop().unwrap_or_default(),
-                order: None,
+                order: Order::Items,
             }
         };
         let n = sorted.len();
@@ -787,7 +846,24 @@ impl Counter {
                 })
                 .unzip()
         });
-        Ok(Features { refs, count, df })
+        // Keys name the features only where the sort kept them (it may fall back to indices alone).
+        let keys = if by_rank.is_empty() || !sorted.has_keys() {
+            Vec::new()
+        } else {
+            pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .map(|k| sorted.packed_key(k).unwrap_or_default())
+                    .collect()
+            })
+        };
+        Ok(Features {
+            refs,
+            count,
+            df,
+            keys,
+            by_rank,
+        })
     }
 
     /// The features at `keep` (ascending indices into `features`) as a table: their names, in one
@@ -805,7 +881,16 @@ impl Counter {
                 df: features.df[i],
             })
             .collect();
-        Ok(self.term_table(&Sorted { items, order: None }, &pool(self.threads)?))
+        let order = if features.keys.is_empty() {
+            Order::Items
+        } else {
+            Order::ItemsKeyed(keep.iter().map(|&i| features.keys[i]).collect())
+        };
+        Ok(self.term_table(
+            &Sorted { items, order },
+            self.naming(&features.by_rank),
+            &pool(self.threads)?,
+        ))
     }
 
     /// The names of the features at `keep`.
@@ -893,33 +978,76 @@ struct Counted {
     df: u64,
 }
 
-/// Features in term order: `items`, read in `order` when given. Sorting records the order and leaves
-/// the items where they are, which saves a copy of every feature at the peak memory of a run.
+/// Features in term order: `items`, read in `order`. Sorting records the order and leaves the items
+/// where they are, which saves a copy of every feature at the peak memory of a run.
 struct Sorted {
     items: Vec<Counted>,
-    order: Option<Vec<u32>>,
+    order: Order,
+}
+
+/// How the items of a [`Sorted`] list are in term order.
+enum Order {
+    /// As they stand.
+    Items,
+    /// As they stand, each with its packed key (see [`Counter::pack_bits`]).
+    ItemsKeyed(Vec<u64>),
+    /// Item indices, in term order.
+    Indices(Vec<u32>),
+    /// Per feature in term order, its packed key above its item index, which is `index_bits` wide.
+    Keyed { keyed: Vec<u64>, index_bits: u32 },
 }
 
 impl Sorted {
     fn len(&self) -> usize {
-        self.order.as_ref().map_or(self.items.len(), Vec::len)
+        match &self.order {
+            Order::Items | Order::ItemsKeyed(_) => self.items.len(),
+            Order::Indices(order) => order.len(),
+            Order::Keyed { keyed, .. } => keyed.len(),
+        }
     }
 
     /// The `k`-th feature in term order.
     #[inline]
     fn get(&self, k: usize) -> Counted {
         match &self.order {
-            Some(order) => self.items[order[k] as usize],
-            None => self.items[k],
+            Order::Items | Order::ItemsKeyed(_) => self.items[k],
+            Order::Indices(order) => self.items[order[k] as usize],
+            Order::Keyed { keyed, index_bits } => {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = (keyed[k] & ((1u64 << index_bits) - 1)) as usize;
+                self.items[i]
+            }
+        }
+    }
+
+    /// Whether packed keys were kept (see [`Sorted::packed_key`]).
+    fn has_keys(&self) -> bool {
+        matches!(self.order, Order::ItemsKeyed(_) | Order::Keyed { .. })
+    }
+
+    /// The packed key of the `k`-th feature in term order, if kept.
+    #[inline]
+    fn packed_key(&self, k: usize) -> Option<u64> {
+        match &self.order {
+            Order::Items | Order::Indices(_) => None,
+            Order::ItemsKeyed(keys) => Some(keys[k]),
+            Order::Keyed { keyed, index_bits } => Some(keyed[k] >> index_bits),
         }
     }
 
     fn into_vec(self) -> Vec<Counted> {
         match self.order {
-            Some(order) => order.iter().map(|&i| self.items[i as usize]).collect(),
-            None => self.items,
+            Order::Items | Order::ItemsKeyed(_) => self.items,
+            _ => (0..self.len()).map(|k| self.get(k)).collect(),
         }
     }
+}
+
+/// What names a feature by its packed key: the field width, and each rank's word.
+#[derive(Clone, Copy)]
+struct Naming<'a> {
+    bits: u32,
+    by_rank: &'a [u32],
 }
 
 /// All features of a [`Counter`], sorted by term, with their counts.
@@ -928,6 +1056,10 @@ pub struct Features {
     refs: Vec<Feature>,
     count: Vec<u64>,
     df: Vec<u64>,
+    /// Each feature's packed key, when packed keys name them (else empty), and the words in term
+    /// order that decode them.
+    keys: Vec<u64>,
+    by_rank: Vec<u32>,
 }
 
 impl Features {
