@@ -846,22 +846,17 @@ impl Counter {
                 })
                 .unzip()
         });
-        // Keys name the features only where the sort kept them (it may fall back to indices alone).
-        let keys = if by_rank.is_empty() || !sorted.has_keys() {
-            Vec::new()
-        } else {
-            pool.install(|| {
-                (0..n)
-                    .into_par_iter()
-                    .map(|k| sorted.packed_key(k).unwrap_or_default())
-                    .collect()
-            })
+        // The sorted keys, if the sort kept them (it may fall back to indices alone), name the features.
+        let (keys, key_shift) = match sorted.order {
+            Order::Keyed { keyed, index_bits } if !by_rank.is_empty() => (keyed, index_bits),
+            _ => (Vec::new(), 0),
         };
         Ok(Features {
             refs,
             count,
             df,
             keys,
+            key_shift,
             by_rank,
         })
     }
@@ -884,7 +879,11 @@ impl Counter {
         let order = if features.keys.is_empty() {
             Order::Items
         } else {
-            Order::ItemsKeyed(keep.iter().map(|&i| features.keys[i]).collect())
+            Order::ItemsKeyed(
+                keep.iter()
+                    .map(|&i| features.keys[i] >> features.key_shift)
+                    .collect(),
+            )
         };
         Ok(self.term_table(
             &Sorted { items, order },
@@ -1056,9 +1055,10 @@ pub struct Features {
     refs: Vec<Feature>,
     count: Vec<u64>,
     df: Vec<u64>,
-    /// Each feature's packed key, when packed keys name them (else empty), and the words in term
-    /// order that decode them.
+    /// Each feature's packed key shifted left by `key_shift` (the low bits are the sort's), when
+    /// packed keys name the features (else empty), and the words in term order that decode them.
     keys: Vec<u64>,
+    key_shift: u32,
     by_rank: Vec<u32>,
 }
 
