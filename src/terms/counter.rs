@@ -245,7 +245,11 @@ impl Counter {
         for slot in slots {
             slot.fresh_ids.clear();
             #[allow(clippy::cast_possible_truncation)]
-            for (lid, (key, word)) in slot.fresh_words.drain(..).enumerate() {
+            // Taken rather than drained: the first batch's many new words would keep their capacity.
+            for (lid, (key, word)) in std::mem::take(&mut slot.fresh_words)
+                .into_iter()
+                .enumerate()
+            {
                 let e = slot.fresh.by_lid(lid as u32);
                 let id = index.find(key, word.as_bytes()).unwrap_or_else(|| {
                     *plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
