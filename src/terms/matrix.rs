@@ -4,6 +4,7 @@ use rayon::ThreadPool;
 use rayon::prelude::*;
 
 use super::analyzer::Streams;
+use super::radix;
 use crate::error::{Error, Result};
 use crate::ngrams::hash_words;
 use crate::parallel::Cancel;
@@ -293,47 +294,12 @@ impl RowAccumulator {
 }
 
 /// Sorts row entries by column. A document holds hundreds of entries with columns below 2^21 or so,
-/// where a least-significant-digit radix sort over the column's bytes does a few linear passes instead
-/// of a comparison sort's n log n steps, and skips each byte on which all columns agree (the high ones,
-/// usually). Short rows use the standard sort.
+/// where a radix sort over the column's four bytes does a few linear passes instead of a comparison
+/// sort's n log n steps, and skips each byte on which all columns agree (the high ones, usually).
 fn sort_entries(v: &mut [u64], scratch: &mut Vec<u64>) {
-    if v.len() <= 64 {
-        v.sort_unstable();
-        return;
-    }
-    // All four column-byte histograms in one pass.
-    let mut counts = [[0u32; 256]; 4];
-    for &x in v.iter() {
-        for (byte, c) in counts.iter_mut().enumerate() {
-            c[((x >> (32 + 8 * byte)) & 0xFF) as usize] += 1;
-        }
-    }
     scratch.clear();
     scratch.resize(v.len(), 0);
-    let (mut src, mut dst): (&mut [u64], &mut [u64]) = (v, scratch.as_mut_slice());
-    let mut in_scratch = false;
-    let len = src.len() as u32;
-    for (byte, c) in counts.iter().enumerate() {
-        if c.contains(&len) {
-            continue;
-        }
-        let mut offsets = [0u32; 256];
-        let mut sum = 0;
-        for (o, &n) in offsets.iter_mut().zip(c) {
-            (*o, sum) = (sum, sum + n);
-        }
-        let shift = 32 + 8 * byte;
-        for &x in src.iter() {
-            let b = ((x >> shift) & 0xFF) as usize;
-            dst[offsets[b] as usize] = x;
-            offsets[b] += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-        in_scratch = !in_scratch;
-    }
-    if in_scratch {
-        dst.copy_from_slice(src);
-    }
+    radix::sort_slice::<_, _, 4>(v, scratch, |&x| x >> 32);
 }
 
 #[cfg(test)]

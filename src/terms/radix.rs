@@ -20,7 +20,7 @@ where
 {
     let mut scratch = v.clone();
     if v.len() <= SPLIT_ABOVE {
-        sort_slice(v, &mut scratch, key);
+        sort_slice::<_, _, 8>(v, &mut scratch, key);
         return;
     }
     let top = v.iter().map(key).max().unwrap_or(0);
@@ -51,21 +51,25 @@ where
     }
     pool.install(|| {
         jobs.into_par_iter()
-            .for_each(|(a, b)| sort_slice(a, b, key));
+            .for_each(|(a, b)| sort_slice::<_, _, 8>(a, b, key));
     });
     std::mem::swap(v, &mut scratch);
 }
 
-/// Sorts `v` by `key`, stably, least significant byte first, skipping bytes on which all keys agree;
-/// `scratch` is as long as `v`.
-fn sort_slice<T: Copy, K: Fn(&T) -> u64>(v: &mut [T], scratch: &mut [T], key: K) {
+/// Sorts `v` by the low `KEY_BYTES` bytes of `key`, stably, least significant byte first, skipping
+/// bytes on which all keys agree; `scratch` is as long as `v`. Short slices use the standard sort.
+pub(super) fn sort_slice<T: Copy, K: Fn(&T) -> u64, const KEY_BYTES: usize>(
+    v: &mut [T],
+    scratch: &mut [T],
+    key: K,
+) {
     if v.len() <= 64 || u32::try_from(v.len()).is_err() {
         v.sort_by_key(key);
         return;
     }
     // Every byte's histogram in one pass: eight independent counters per item keep the increments
     // from waiting on each other, where a pass per byte stalls on repeated buckets.
-    let mut counts = [[0u32; 256]; 8];
+    let mut counts = [[0u32; 256]; KEY_BYTES];
     for x in v.iter() {
         let k = key(x);
         for (byte, c) in counts.iter_mut().enumerate() {
