@@ -2,7 +2,7 @@
 
 use super::analyzer::{Analyzer, Streams};
 use super::word_index::WordIndex;
-use super::words::{Key, MAX_WORDS, Seed, WordCount, WordTable};
+use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::parallel::Cancel;
 
@@ -25,10 +25,8 @@ pub(super) struct Slot {
     pub counts: Vec<WordCount>,
     /// Corpus ids counted in the current batch.
     pub touched: Vec<u32>,
-    /// Words not in the corpus vocabulary, with their batch counts, by local id.
+    /// Words not in the corpus vocabulary, with their text and batch counts, by local id.
     pub fresh: WordTable,
-    /// Key and text of each fresh word, by local id.
-    pub fresh_words: Vec<(Key, Box<str>)>,
     /// Corpus id of each fresh word, once absorbed.
     pub fresh_ids: Vec<u32>,
 }
@@ -39,7 +37,6 @@ impl Slot {
             counts: Vec::new(),
             touched: Vec::new(),
             fresh: WordTable::new(seed),
-            fresh_words: Vec::new(),
             fresh_ids: Vec::new(),
         }
     }
@@ -52,7 +49,6 @@ impl Slot {
         }
         self.touched.clear();
         self.fresh = WordTable::new(self.fresh.seed());
-        self.fresh_words.clear();
     }
 }
 
@@ -81,7 +77,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         counts,
         touched,
         fresh,
-        fresh_words,
         ..
     } = slot;
     let seed = fresh.seed();
@@ -111,8 +106,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                             term.to_ascii_lowercase().into()
                         };
                         let stop = analyzer.is_stop(&word);
-                        fresh_words.push((key, word));
-                        stop
+                        (word, stop)
                     });
                     (FRESH | e.lid(), e.is_stop(), &mut e.counts)
                 };

@@ -187,7 +187,7 @@ impl Counter {
                 })
                 .collect()
         });
-        let fresh: usize = self.slots_mut().map(|s| s.fresh_words.len()).sum();
+        let fresh: usize = self.slots_mut().map(|s| s.fresh.len()).sum();
         let chunks = chunks.and_then(|c| {
             if self.index.len() + fresh > MAX_WORDS {
                 return Err(Error::TooLarge(format!(
@@ -244,13 +244,10 @@ impl Counter {
             .collect();
         for slot in slots {
             slot.fresh_ids.clear();
-            #[allow(clippy::cast_possible_truncation)]
-            // Taken rather than drained: the first batch's many new words would keep their capacity.
-            for (lid, (key, word)) in std::mem::take(&mut slot.fresh_words)
-                .into_iter()
-                .enumerate()
-            {
-                let e = slot.fresh.by_lid(lid as u32);
+            // The next batch's fresh words are few: the table of this one's is not kept.
+            let seed = slot.fresh.seed();
+            let fresh = std::mem::replace(&mut slot.fresh, WordTable::new(seed));
+            for (key, word, e) in fresh.into_words() {
                 let id = index.find(key, word.as_bytes()).unwrap_or_else(|| {
                     *plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
                     uni_count.push(0);
@@ -261,8 +258,6 @@ impl Counter {
                 uni_count[id as usize] += u64::from(e.counts.count);
                 uni_df[id as usize] += u64::from(e.counts.df);
             }
-            // The next batch's fresh words are few: the table of this one's is not kept.
-            slot.fresh = WordTable::new(slot.fresh.seed());
             for &id in &slot.touched {
                 let c = &mut slot.counts[id as usize];
                 uni_count[id as usize] += u64::from(c.count);

@@ -260,8 +260,8 @@ pub(crate) struct WordTable {
     entries: Vec<Entry>,
     /// Entry index of each local id, so batch counts can be read back by id.
     pos: Vec<u32>,
-    /// Text of each long word, by local id.
-    long: ahash::AHashMap<u32, Box<str>>,
+    /// Key and text of each word, by local id.
+    words: Vec<(Key, Box<str>)>,
 }
 
 impl WordTable {
@@ -270,12 +270,11 @@ impl WordTable {
             seed,
             entries: vec![FREE; 1024],
             pos: Vec::new(),
-            long: ahash::AHashMap::new(),
+            words: Vec::new(),
         }
     }
 
     /// Number of words.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.pos.len()
     }
@@ -285,13 +284,19 @@ impl WordTable {
     }
 
     /// The entry of `word` (key `key`), inserted with zero counts if new; for a new word, `new(lid)` is
-    /// called with its local id and says whether it is a stop word. `word` must be the text as stored
-    /// (lowercased if the tokenizer lowercases) when the key is long; a short key is compared alone.
+    /// called with its local id and gives its text as stored (lowercased if the tokenizer lowercases)
+    /// and whether it is a stop word. `word` must be the text as stored when the key is long; a short
+    /// key is compared alone.
     ///
     /// (Prefetching the entries of a block of tokens ahead was tried: the buffering cost as much as the
     /// overlapped misses saved.)
     #[inline]
-    pub fn entry(&mut self, key: Key, word: &[u8], new: impl FnOnce(u32) -> bool) -> &mut Entry {
+    pub fn entry(
+        &mut self,
+        key: Key,
+        word: &[u8],
+        new: impl FnOnce(u32) -> (Box<str>, bool),
+    ) -> &mut Entry {
         let mask = self.entries.len() - 1;
         let mut i = key.hash(self.seed) as usize & mask;
         loop {
@@ -304,11 +309,11 @@ impl WordTable {
             }
             i = (i + 1) & mask;
         }
-        self.insert(i, key, word, new)
+        self.insert(i, key, new)
     }
 
     fn long_matches(&self, lid: u32, word: &[u8]) -> bool {
-        self.long.get(&lid).is_some_and(|w| w.as_bytes() == word)
+        self.words[lid as usize].1.as_bytes() == word
     }
 
     #[cold]
@@ -317,19 +322,13 @@ impl WordTable {
         &mut self,
         mut i: usize,
         key: Key,
-        word: &[u8],
-        new: impl FnOnce(u32) -> bool,
+        new: impl FnOnce(u32) -> (Box<str>, bool),
     ) -> &mut Entry {
         // Callers stop at MAX_WORDS (a TooLarge error); saturating keeps this path panic-free.
         let lid =
             u32::try_from(self.pos.len()).map_or(MAX_WORDS as u32, |l| l.min(MAX_WORDS as u32));
-        if key.is_long() {
-            self.long.insert(
-                lid,
-                String::from_utf8_lossy(word).into_owned().into_boxed_str(),
-            );
-        }
-        let stop = new(lid);
+        let (text, stop) = new(lid);
+        self.words.push((key, text));
         self.entries[i] = Entry {
             key,
             lid: lid | if stop { STOP } else { 0 },
@@ -358,10 +357,13 @@ impl WordTable {
         }
     }
 
-    /// The entry of local id `lid`.
-    #[inline]
-    pub fn by_lid(&mut self, lid: u32) -> &mut Entry {
-        &mut self.entries[self.pos[lid as usize] as usize]
+    /// The words, each with its key, text and batch counts, in local id order.
+    pub fn into_words(self) -> impl Iterator<Item = (Key, Box<str>, Entry)> {
+        let entries = self.entries;
+        self.words
+            .into_iter()
+            .zip(self.pos)
+            .map(move |((key, text), at)| (key, text, entries[at as usize]))
     }
 }
 
@@ -373,7 +375,7 @@ mod tests {
         let e = t.entry(Key::of(w.as_bytes(), t.seed()), w.as_bytes(), |lid| {
             assert_eq!(lid as usize, seen.len());
             seen.push(w.into());
-            w == "the"
+            (w.into(), w == "the")
         });
         e.counts.count += 1;
         e.lid()
@@ -443,7 +445,8 @@ mod tests {
 
     #[test]
     fn counts_words_across_growth() {
-        let mut t = WordTable::new(Seed::random());
+        let hash_seed = Seed::random();
+        let mut t = WordTable::new(hash_seed);
         let mut seen = Vec::new();
         let words: Vec<String> = (0..5000)
             .map(|i| match i % 3 {
@@ -459,11 +462,15 @@ mod tests {
         }
         assert_eq!(seen, words);
         assert_eq!(t.len(), words.len());
-        for lid in 0..5000 {
-            assert_eq!(t.by_lid(lid).counts.count, 3);
-        }
-        assert!(!t.by_lid(0).is_stop());
         count(&mut t, "the", &mut seen);
-        assert!(t.by_lid(5000).is_stop());
+        let out: Vec<(Key, Box<str>, Entry)> = t.into_words().collect();
+        assert_eq!(out.len(), 5001);
+        for (lid, (key, text, e)) in out.iter().enumerate() {
+            assert_eq!(&**text, seen[lid]);
+            assert_eq!(*key, Key::of(text.as_bytes(), hash_seed));
+            assert_eq!(e.lid() as usize, lid);
+            assert_eq!(e.counts.count, if lid < 5000 { 3 } else { 1 });
+            assert_eq!(e.is_stop(), lid == 5000);
+        }
     }
 }
