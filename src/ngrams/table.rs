@@ -153,10 +153,7 @@ impl NgramTable {
     #[inline]
     pub fn add(&mut self, hash: u64, gram: &[u32], doc: u32) -> u32 {
         debug_assert_eq!(gram.len(), self.n);
-        let mut i = self.probe(hash, gram);
-        if self.entries[i].id == FREE_ID {
-            i = self.insert(i, hash, gram);
-        }
+        let i = self.entry(hash, gram);
         let e = &mut self.entries[i];
         e.count += 1;
         let tag = doc + 1;
@@ -169,11 +166,19 @@ impl NgramTable {
 
     /// The id of `gram`, added with zero counts if new.
     pub fn intern(&mut self, hash: u64, gram: &[u32]) -> u32 {
-        let mut i = self.probe(hash, gram);
-        if self.entries[i].id == FREE_ID {
-            i = self.insert(i, hash, gram);
-        }
+        let i = self.entry(hash, gram);
         self.entries[i].id
+    }
+
+    /// The entry index of `gram`, inserted with zero counts if new.
+    #[inline]
+    fn entry(&mut self, hash: u64, gram: &[u32]) -> usize {
+        let i = self.probe(hash, gram);
+        if self.entries[i].id == FREE_ID {
+            self.insert(i, hash, gram)
+        } else {
+            i
+        }
     }
 
     #[cold]
