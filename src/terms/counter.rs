@@ -956,7 +956,15 @@ impl Counter {
             .flatten()
             .map(NgramTable::heap_bytes)
             .sum();
-        words + self.uni_count.len() * 17 + grams
+        let per_thread: usize = self
+            .slots
+            .iter()
+            .map(|s| {
+                let s = s.lock().unwrap_or_else(PoisonError::into_inner);
+                s.counts.capacity() * std::mem::size_of::<WordCount>() + s.touched.capacity() * 4
+            })
+            .sum();
+        words + (self.uni_count.capacity() + self.uni_df.capacity()) * 8 + per_thread + grams
     }
 }
 
