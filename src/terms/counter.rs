@@ -765,7 +765,7 @@ impl Counter {
             let sorted = self.sorted_table(t as u32, &rank, &pool);
             // The sorted features hold the counts now, and packed keys name them: the table is
             // needed only for names without a key.
-            let named_by_keys = naming.is_some() && sorted.has_keys();
+            let named_by_keys = sorted.has_keys();
             for shard in &mut self.shards {
                 if named_by_keys {
                     shard[t] = NgramTable::new(shard[t].n());
@@ -775,8 +775,10 @@ impl Counter {
             }
             tables.push(self.term_table(&sorted, naming, &pool));
             drop(sorted);
-            for shard in &mut self.shards {
-                shard[t] = NgramTable::new(shard[t].n());
+            if !named_by_keys {
+                for shard in &mut self.shards {
+                    shard[t] = NgramTable::new(shard[t].n());
+                }
             }
         }
         Ok(self.with_tables(pruning, tables))
