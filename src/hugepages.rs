@@ -6,7 +6,7 @@
 //! this is a no-op.
 
 /// Regions smaller than this stay on small pages (a huge page would mostly hold nothing).
-const MIN_BYTES: usize = 4 << 20;
+pub(crate) const MIN_BYTES: usize = 4 << 20;
 
 /// A vector of `len` copies of `value`, on huge pages when the platform allows.
 pub(crate) fn vec_of<T: Copy>(value: T, len: usize) -> Vec<T> {

@@ -5,6 +5,10 @@
 //! ([`terms`]). The Python package `newstally` wraps it; the bindings live in `src/python/` only.
 #![warn(missing_docs)]
 
+// Only the Python extension installs it; the library's Rust users keep their own allocator.
+#[cfg(target_os = "linux")]
+#[cfg_attr(not(feature = "python"), allow(dead_code))]
+mod alloc;
 pub mod entities;
 pub mod error;
 mod hugepages;

@@ -10,6 +10,10 @@ mod tokenize;
 
 use pyo3::prelude::*;
 
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: crate::alloc::MapLarge = crate::alloc::MapLarge;
+
 /// The compiled core of newstally. Use the `newstally` package, not this module.
 #[pymodule]
 mod _core {
