@@ -103,3 +103,15 @@ def test_usable_after_fork():
         results = pool.map(_work_in_child, [DOCS[:5], DOCS[5:]])
     expected = [_work_in_child(DOCS[:5]), _work_in_child(DOCS[5:])]
     assert results == expected
+
+
+def test_counting_leaves_the_callers_strings_as_they_were():
+    # Python keeps a str's UTF-8 form inside the object once asked for it: for non-ASCII text that
+    # would be a second copy of the corpus, kept for as long as the caller keeps the strings.
+    docs = [f"café número {i}, Ελληνικά and русский " * 50 for i in range(20)] + ["plain ascii"]
+    before = [sys.getsizeof(d) for d in docs]
+    stats = newstally.count(docs)
+    newstally.CountVectorizer().fit_transform(docs)
+    newstally.TfidfVectorizer().fit(docs).transform(docs)
+    assert [sys.getsizeof(d) for d in docs] == before
+    assert stats.terms["café"] == 20 * 50 and stats.terms["ελληνικά"] == 20 * 50

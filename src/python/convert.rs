@@ -1,7 +1,10 @@
 //! Conversions between Python values and core types.
 
+use std::borrow::Cow;
+
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
@@ -167,7 +170,7 @@ pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<V
     let items = str_items(py, docs, first)?;
     Ok(utf8(py, &items, first)?
         .into_iter()
-        .map(str::to_owned)
+        .map(Cow::into_owned)
         .collect())
 }
 
@@ -208,17 +211,26 @@ pub fn str_items<'py>(
     Ok(out)
 }
 
-/// The UTF-8 text of each string, borrowed rather than copied: Python keeps a string's UTF-8 form with
-/// the object (an ASCII string's own bytes are that form), so it lives as long as `items`. A lone
-/// surrogate, which has no UTF-8 form, is a `DocumentError` naming the document and character.
+/// The UTF-8 text of each string. An ASCII string's own bytes are its UTF-8 form and are borrowed;
+/// any other string is encoded into a copy that lives only as long as the result. (Python's own UTF-8
+/// form of a string stays inside the string object for as long as the string lives: for a corpus in a
+/// non-Latin script, a second copy of the corpus left behind by every count.) A lone surrogate, which
+/// has no UTF-8 form, is a `DocumentError` naming the document and character.
 pub fn utf8<'a>(
     py: Python<'_>,
     items: &'a [Bound<'_, PyString>],
     first: u64,
-) -> PyResult<Vec<&'a str>> {
+) -> PyResult<Vec<Cow<'a, str>>> {
+    let isascii = intern!(py, "isascii");
     let mut out = Vec::with_capacity(items.len());
     for (i, s) in items.iter().enumerate() {
-        match s.to_str() {
+        let text = if s.call_method0(isascii)?.is_truthy()? {
+            s.to_str().map(Cow::Borrowed)
+        } else {
+            s.encode_utf8()
+                .map(|b| Cow::Owned(String::from_utf8_lossy(b.as_bytes()).into_owned()))
+        };
+        match text {
             Ok(t) => out.push(t),
             Err(e) => {
                 // The UnicodeEncodeError knows where the lone surrogate is.
