@@ -1,8 +1,10 @@
 //! Counting one chunk of documents into its slot's word table: the first step of a batch.
 
+use std::borrow::Cow;
+
 use super::analyzer::{Analyzer, Streams};
 use super::word_index::WordIndex;
-use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
+use super::words::{IN_DOC, MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::parallel::Cancel;
 
@@ -52,7 +54,7 @@ impl Slot {
     }
 }
 
-/// Counts the documents `docs` (the first tagged `first_tag`) into `slot`, looking words up in `index`
+/// Counts the documents `docs` into `slot`, looking words up in `index`
 /// (shared, read-only). With `need_streams` it keeps the token ids, with `unigram_rows` each
 /// document's distinct words and their counts.
 ///
@@ -64,7 +66,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     index: &WordIndex,
     slot: &mut Slot,
     docs: &[S],
-    first_tag: u32,
     need_streams: bool,
     unigram_rows: bool,
     cancel: &Cancel,
@@ -81,10 +82,10 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     } = slot;
     let seed = fresh.seed();
     let mut full = false;
-    for (d, doc) in docs.iter().enumerate() {
+    // The words of the current document (without `unigram_rows`; with it, its pairs in `uni`).
+    let mut doc_words: Vec<u32> = Vec::new();
+    for doc in docs {
         cancel.check()?;
-        #[allow(clippy::cast_possible_truncation)]
-        let tag = first_tag + d as u32;
         let doc_start = streams.uni.len();
         analyzer.for_each_key(
             doc.as_ref(),
@@ -100,10 +101,10 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                 } else {
                     let e = fresh.entry(key, term.as_bytes(), |lid| {
                         full |= lid as usize >= MAX_WORDS;
-                        let word: Box<str> = if is_final {
-                            term.into()
+                        let word = if is_final {
+                            Cow::Borrowed(term)
                         } else {
-                            term.to_ascii_lowercase().into()
+                            Cow::Owned(term.to_ascii_lowercase())
                         };
                         let stop = analyzer.is_stop(&word);
                         (word, stop)
@@ -118,30 +119,35 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                     if c.count == 0 && id & FRESH == 0 {
                         touched.push(id);
                     }
-                    c.count += 1;
-                    if unigram_rows {
-                        // `last` holds where the word's (id, count) pair of its latest document is in
-                        // `uni`: it is this document's pair only if it lies in this document's part
-                        // of `uni` and names this word (each word has one pair per document).
-                        let at = c.last as usize;
-                        match streams.uni.get_mut(at) {
-                            Some(pair) if at >= doc_start && pair.0 == id => pair.1 += 1,
-                            _ => {
-                                c.last = u32::try_from(streams.uni.len()).unwrap_or(u32::MAX);
-                                c.df += 1;
-                                streams.uni.push((id, 1));
-                            }
-                        }
-                    } else if c.last != tag {
-                        c.last = tag;
+                    if c.count & IN_DOC == 0 {
                         c.df += 1;
+                        if unigram_rows {
+                            // The batch count so far; the document's end turns it into the
+                            // document's count.
+                            streams.uni.push((id, c.count));
+                        } else {
+                            doc_words.push(id);
+                        }
+                        c.count |= IN_DOC;
                     }
+                    c.count += 1;
                 }
                 if need_streams {
                     streams.ids.push(id);
                 }
             },
         );
+        if unigram_rows {
+            for pair in &mut streams.uni[doc_start..] {
+                let c = counts_of(counts, fresh, pair.0);
+                c.count &= !IN_DOC;
+                pair.1 = c.count - pair.1;
+            }
+        } else {
+            for id in doc_words.drain(..) {
+                counts_of(counts, fresh, id).count &= !IN_DOC;
+            }
+        }
         if full {
             return Err(Error::TooLarge(format!(
                 "more than {MAX_WORDS} distinct words in one part of the corpus; count in parts and merge"
@@ -161,4 +167,18 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         n_tokens,
         slot: 0,
     })
+}
+
+/// The batch counts of `id`: a corpus id, or [`FRESH`] plus a local id.
+#[inline]
+fn counts_of<'a>(
+    counts: &'a mut [WordCount],
+    fresh: &'a mut WordTable,
+    id: u32,
+) -> &'a mut WordCount {
+    if id & FRESH == 0 {
+        &mut counts[id as usize]
+    } else {
+        fresh.counts_mut(id & !FRESH)
+    }
 }

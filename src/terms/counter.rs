@@ -20,7 +20,7 @@ use super::matrix::{Columns, Csr, NONE, build_rows, entry};
 use super::radix;
 use super::shards::ShardJob;
 use super::word_index::WordIndex;
-use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
+use super::words::{MAX_WORDS, Seed, WordCount, WordTable, WordText};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
@@ -55,7 +55,8 @@ pub struct Counter {
     /// word ranks orders them exactly as their space-joined strings.
     plain_words: bool,
     uni_count: Vec<u64>,
-    uni_df: Vec<u64>,
+    /// Documents are fewer than 2^32 (see [`Counter::update`]), so document frequencies fit 32 bits.
+    uni_df: Vec<u32>,
     /// One per thread: a chunk uses the slot of the thread that runs it, so each slot learns the
     /// vocabulary once rather than once per chunk.
     slots: Vec<Mutex<Slot>>,
@@ -169,15 +170,11 @@ impl Counter {
                     // A chunk runs start to end on one thread, so its slot is never contended.
                     let s = rayon::current_thread_index().unwrap_or(0) % slots.len();
                     let mut slot = slots[s].lock().unwrap_or_else(PoisonError::into_inner);
-                    // Documents are tagged by corpus index + 1, unique across batches.
-                    #[allow(clippy::cast_possible_truncation)]
-                    let first_tag = (first_doc + r.start as u64 + 1) as u32;
                     let mut chunk = count_chunk(
                         analyzer,
                         index,
                         &mut slot,
                         &docs[r.clone()],
-                        first_tag,
                         need_streams,
                         unigram_rows,
                         cancel,
@@ -247,21 +244,26 @@ impl Counter {
             // The next batch's fresh words are few: the table of this one's is not kept.
             let seed = slot.fresh.seed();
             let fresh = std::mem::replace(&mut slot.fresh, WordTable::new(seed));
-            for (key, word, e) in fresh.into_words() {
-                let id = index.find(key, word.as_bytes()).unwrap_or_else(|| {
-                    *plain_words &= !word.is_empty() && word.bytes().all(|b| b > b' ');
+            for (key, long, e) in fresh.into_words() {
+                let text = match &long {
+                    Some(t) => WordText::Long(t.as_bytes()),
+                    None => key.short_text().unwrap_or(WordText::Long(&[])),
+                };
+                let word = text.as_bytes();
+                let id = index.find(key, word).unwrap_or_else(|| {
+                    *plain_words &= !word.is_empty() && word.iter().all(|&b| b > b' ');
                     uni_count.push(0);
                     uni_df.push(0);
-                    index.insert(key, &word, e.is_stop())
+                    index.insert(key, word, e.is_stop())
                 });
                 slot.fresh_ids.push(id);
                 uni_count[id as usize] += u64::from(e.counts.count);
-                uni_df[id as usize] += u64::from(e.counts.df);
+                uni_df[id as usize] += e.counts.df;
             }
             for &id in &slot.touched {
                 let c = &mut slot.counts[id as usize];
                 uni_count[id as usize] += u64::from(c.count);
-                uni_df[id as usize] += u64::from(c.df);
+                uni_df[id as usize] += c.df;
                 (c.count, c.df) = (0, 0);
             }
             slot.touched.clear();
@@ -358,21 +360,22 @@ impl Counter {
         Ok(())
     }
 
-    /// Word ids in term order, and each word's position in that order.
-    fn word_order(&self, pool: &ThreadPool) -> (Vec<u32>, Vec<u32>) {
+    /// Word ids in term order, and (`with_rank`; else empty) each word's position in that order.
+    fn word_order(&self, pool: &ThreadPool, with_rank: bool) -> (Vec<u32>, Vec<u32>) {
         let index = &self.index;
-        // Words sort by their first 16 bytes as a big-endian integer (zero-padded, so a prefix comes
-        // first, as in bytewise order); only ties, between longer words, compare the whole text.
+        // Words sort by their first 8 bytes as a big-endian integer (zero-padded, so a prefix comes
+        // first, as in bytewise order); only ties compare the whole text. Sixteen bytes a word, at a
+        // run's peak of memory.
         #[allow(clippy::cast_possible_truncation)]
-        let mut keyed: Vec<(u128, u32)> = pool.install(|| {
+        let mut keyed: Vec<(u64, u32)> = pool.install(|| {
             (0..index.len() as u32)
                 .into_par_iter()
                 .map(|i| {
                     let w = index.word(i);
-                    let mut head = [0u8; 16];
-                    let n = w.len().min(16);
+                    let mut head = [0u8; 8];
+                    let n = w.len().min(8);
                     head[..n].copy_from_slice(&w.as_bytes()[..n]);
-                    (u128::from_be_bytes(head), i)
+                    (u64::from_be_bytes(head), i)
                 })
                 .collect()
         });
@@ -383,11 +386,14 @@ impl Counter {
             });
         });
         let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
-        let mut rank = vec![0u32; index.len()];
-        for (r, &w) in order.iter().enumerate() {
-            #[allow(clippy::cast_possible_truncation)]
-            {
-                rank[w as usize] = r as u32;
+        let mut rank = Vec::new();
+        if with_rank {
+            rank = vec![0u32; index.len()];
+            for (r, &w) in order.iter().enumerate() {
+                #[allow(clippy::cast_possible_truncation)]
+                {
+                    rank[w as usize] = r as u32;
+                }
             }
         }
         (order, rank)
@@ -407,10 +413,10 @@ impl Counter {
     /// Bytes of the feature's words joined by spaces, without building the string.
     fn joined_bytes<'a>(&'a self, gram: &'a [u32]) -> impl Iterator<Item = u8> + 'a {
         gram.iter().enumerate().flat_map(move |(i, &w)| {
-            (i > 0)
-                .then_some(b' ')
-                .into_iter()
-                .chain(self.index.word(w).bytes())
+            (i > 0).then_some(b' ').into_iter().chain({
+                let word = self.index.word(w);
+                (0..word.len()).map(move |i| word.as_bytes()[i])
+            })
         })
     }
 
@@ -499,7 +505,7 @@ impl Counter {
                         if count > 0 {
                             #[allow(clippy::cast_possible_truncation)]
                             let w = w as u32;
-                            put(Feature { table: NONE, id: w }, &[w], count, df);
+                            put(Feature { table: NONE, id: w }, &[w], count, u64::from(df));
                         }
                     }
                 } else {
@@ -547,7 +553,7 @@ impl Counter {
     /// term order and their ranks ([`Counter::word_order`]).
     fn sorted_orders(&self, pool: &ThreadPool) -> (Vec<Sorted>, Vec<u32>, Vec<u32>) {
         let (lo, hi) = self.analyzer.config.ngram_range;
-        let (order, rank) = self.word_order(pool);
+        let (order, rank) = self.word_order(pool, true);
         let mut out = Vec::new();
         if lo == 1 {
             out.push(self.unigram_features(&order));
@@ -588,7 +594,7 @@ impl Counter {
             .map(|&w| Counted {
                 f: Feature { table: NONE, id: w },
                 count: self.uni_count[w as usize],
-                df: self.uni_df[w as usize],
+                df: u64::from(self.uni_df[w as usize]),
             })
             .collect();
         Sorted {
@@ -624,24 +630,38 @@ impl Counter {
         }
     }
 
-    /// The table of `sorted`, built in parallel: every term's length first, then each run of terms
-    /// writes its own stretch of one exactly sized text buffer (a doubling string would briefly hold
-    /// twice the largest table).
-    fn term_table(
-        &self,
-        sorted: &Sorted,
-        naming: Option<Naming<'_>>,
-        pool: &ThreadPool,
-    ) -> TermTable {
+    /// The table of `terms`, built in parallel.
+    fn term_table(&self, terms: &SortedTerms<'_>, pool: &ThreadPool) -> TermTable {
+        let (text, ends) = self.term_names(terms, pool);
+        let n = terms.len();
+        // Filled in place: a parallel unzip would gather per-thread pieces and copy them.
+        let (mut counts, mut dfs) = (vec![0u64; n], vec![0u64; n]);
+        pool.install(|| {
+            counts
+                .par_iter_mut()
+                .zip(&mut dfs)
+                .enumerate()
+                .for_each(|(k, (count, df))| {
+                    let c = terms.sorted.get(k);
+                    (*count, *df) = (c.count, c.df);
+                });
+        });
+        TermTable::from_columns(text, ends, counts, dfs)
+    }
+
+    /// The names of `terms` back to back, and where each ends: every term's length first, then each
+    /// run of terms writes its own stretch of one exactly sized text buffer (a doubling string would
+    /// briefly hold twice the largest table).
+    fn term_names(&self, terms: &impl Terms, pool: &ThreadPool) -> (String, Vec<u64>) {
         const RUN: usize = 1 << 14;
-        let n = sorted.len();
+        let n = terms.len();
         // Each term's length, then (in place) where each ends.
         let mut ends: Vec<u64> = pool.install(|| {
             (0..n)
                 .into_par_iter()
                 .map(|k| {
                     let mut len = 0;
-                    self.for_each_word(sorted, k, naming, |w| {
+                    terms.for_each_word(k, |w| {
                         len += self.index.word(w).len() + 1;
                     });
                     (len as u64).saturating_sub(1)
@@ -669,13 +689,14 @@ impl Counter {
                 let mut p = 0;
                 for k in run {
                     let mut first = true;
-                    self.for_each_word(sorted, k, naming, |w| {
+                    terms.for_each_word(k, |w| {
                         if !first {
                             buf[p] = b' ';
                             p += 1;
                         }
                         first = false;
-                        let w = self.index.word(w).as_bytes();
+                        let word = self.index.word(w);
+                        let w = word.as_bytes();
                         buf[p..p + w.len()].copy_from_slice(w);
                         p += w.len();
                     });
@@ -688,29 +709,29 @@ impl Counter {
             let mut t = String::with_capacity(total);
             for k in 0..n {
                 let mut first = true;
-                self.for_each_word(sorted, k, naming, |w| {
+                terms.for_each_word(k, |w| {
                     if !first {
                         t.push(' ');
                     }
                     first = false;
-                    t.push_str(self.index.word(w));
+                    t.push_str(&String::from_utf8_lossy(self.index.word(w).as_bytes()));
                 });
             }
             t
         });
-        // Filled in place: a parallel unzip would gather per-thread pieces and copy them.
-        let (mut counts, mut dfs) = (vec![0u64; n], vec![0u64; n]);
-        pool.install(|| {
-            counts
-                .par_iter_mut()
-                .zip(&mut dfs)
-                .enumerate()
-                .for_each(|(k, (count, df))| {
-                    let c = sorted.get(k);
-                    (*count, *df) = (c.count, c.df);
-                });
-        });
-        TermTable::from_columns(text, ends, counts, dfs)
+        (text, ends)
+    }
+
+    fn sorted_terms<'a>(
+        &'a self,
+        sorted: &'a Sorted,
+        naming: Option<Naming<'a>>,
+    ) -> SortedTerms<'a> {
+        SortedTerms {
+            counter: self,
+            sorted,
+            naming,
+        }
     }
 
     /// The counts so far, to be read through `pruning`.
@@ -724,7 +745,7 @@ impl Counter {
         let naming = self.naming(&by_rank);
         let tables = orders
             .iter()
-            .map(|items| self.term_table(items, naming, &pool))
+            .map(|sorted| self.term_table(&self.sorted_terms(sorted, naming), &pool))
             .collect();
         Ok(self.with_tables(pruning, tables))
     }
@@ -751,11 +772,27 @@ impl Counter {
         self.index.release_index();
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
-        let (by_rank, rank) = self.word_order(&pool);
+        let (by_rank, rank) = self.word_order(&pool, hi > 1);
         let naming = self.naming(&by_rank);
         let mut tables = Vec::new();
         if lo == 1 {
-            tables.push(self.term_table(&self.unigram_features(&by_rank), naming, &pool));
+            // The columns come straight from the corpus counts, which go before the names are built:
+            // a sorted list of features would add 24 bytes a word at the peak.
+            let words: Vec<u32> = by_rank
+                .iter()
+                .copied()
+                .filter(|&w| self.uni_count[w as usize] > 0)
+                .collect();
+            let counts = words.iter().map(|&w| self.uni_count[w as usize]).collect();
+            let dfs = words
+                .iter()
+                .map(|&w| u64::from(self.uni_df[w as usize]))
+                .collect();
+            (self.uni_count, self.uni_df) = (Vec::new(), Vec::new());
+            let (text, ends) = self.term_names(&WordTerms { words: &words }, &pool);
+            tables.push(TermTable::from_columns(text, ends, counts, dfs));
+        } else {
+            (self.uni_count, self.uni_df) = (Vec::new(), Vec::new());
         }
         for t in 0..(lo.max(2)..=hi).count() {
             for shard in &mut self.shards {
@@ -773,7 +810,7 @@ impl Counter {
                     shard[t].drop_counts();
                 }
             }
-            tables.push(self.term_table(&sorted, naming, &pool));
+            tables.push(self.term_table(&self.sorted_terms(&sorted, naming), &pool));
             drop(sorted);
             if !named_by_keys {
                 for shard in &mut self.shards {
@@ -795,11 +832,11 @@ impl Counter {
         // The words in term order, kept when the features' packed keys are kept to name them.
         let mut by_rank = Vec::new();
         let sorted = if hi == 1 {
-            self.unigram_features(&self.word_order(&pool).0)
+            self.unigram_features(&self.word_order(&pool, false).0)
         } else if let Some(bits) = self.pack_bits() {
             // One sort over every order: packed keys already place "new" before "new york".
             let rank;
-            (by_rank, rank) = self.word_order(&pool);
+            (by_rank, rank) = self.word_order(&pool, true);
             let packing = Some((&rank[..], bits));
             #[allow(clippy::cast_possible_truncation)]
             let orders: Vec<u32> = (lo == 1)
@@ -886,9 +923,9 @@ impl Counter {
                     .collect(),
             )
         };
+        let sorted = Sorted { items, order };
         Ok(self.term_table(
-            &Sorted { items, order },
-            self.naming(&features.by_rank),
+            &self.sorted_terms(&sorted, self.naming(&features.by_rank)),
             &pool(self.threads)?,
         ))
     }
@@ -966,7 +1003,7 @@ impl Counter {
                 s.counts.capacity() * std::mem::size_of::<WordCount>() + s.touched.capacity() * 4
             })
             .sum();
-        words + (self.uni_count.capacity() + self.uni_df.capacity()) * 8 + per_thread + grams
+        words + self.uni_count.capacity() * 8 + self.uni_df.capacity() * 4 + per_thread + grams
     }
 }
 
@@ -1048,6 +1085,46 @@ impl Sorted {
             Order::Items | Order::ItemsKeyed(_) => self.items,
             _ => (0..self.len()).map(|k| self.get(k)).collect(),
         }
+    }
+}
+
+/// The terms of a table in order, as the words that make each.
+trait Terms: Sync {
+    fn len(&self) -> usize;
+    fn for_each_word(&self, k: usize, f: impl FnMut(u32));
+}
+
+/// Sorted features of a counter, named through `naming` when they have packed keys.
+struct SortedTerms<'a> {
+    counter: &'a Counter,
+    sorted: &'a Sorted,
+    naming: Option<Naming<'a>>,
+}
+
+impl Terms for SortedTerms<'_> {
+    fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    #[inline]
+    fn for_each_word(&self, k: usize, f: impl FnMut(u32)) {
+        self.counter.for_each_word(self.sorted, k, self.naming, f);
+    }
+}
+
+/// Words, by id, in term order.
+struct WordTerms<'a> {
+    words: &'a [u32],
+}
+
+impl Terms for WordTerms<'_> {
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    #[inline]
+    fn for_each_word(&self, k: usize, mut f: impl FnMut(u32)) {
+        f(self.words[k]);
     }
 }
 

@@ -2,25 +2,35 @@
 //!
 //! During a batch every thread reads it and none writes it, so the threads share one copy (in memory
 //! and in the caches) and keep only their own counts, in arrays by word id. It is compact, because it
-//! lives as long as the counts: 8 bytes a slot in a table at most half full (a hash fragment and the
-//! id, so a probe reads a key only when the fragments agree), a 16-byte key by id, and the words' text
-//! back to back in one string.
+//! lives as long as the counts: a 16-byte key by id, which is the text of a word of up to 16 bytes, the
+//! text of longer words back to back, and 4-byte slots in a table at most half full. A slot holds the
+//! id in its low bits and a fragment of the hash in the bits the ids do not need yet, so a probe reads
+//! a key only when the fragments agree.
 
-use super::words::{Key, MAX_WORDS, Seed};
+use super::words::{Key, MAX_WORDS, Seed, WordText};
 
-/// A free slot. No word has id `u32::MAX` (ids stay below [`MAX_WORDS`]).
-const EMPTY: u64 = u64::MAX;
+/// A free slot. The id bits of a used slot are below half the table size, never all ones.
+const EMPTY: u32 = u32::MAX;
 
 #[derive(Debug)]
 pub(crate) struct WordIndex {
     seed: Seed,
-    /// `(hash >> 32) << 32 | id` per slot, or [`EMPTY`].
-    slots: Vec<u64>,
+    /// Per slot, a hash fragment above the id (in the low `id_bits`), or [`EMPTY`].
+    slots: Vec<u32>,
+    /// log2 of the number of slots: every id fits, with the top id bit clear.
+    id_bits: u32,
     keys: Vec<Key>,
-    /// The words back to back; word `id` ends at `ends[id]`.
-    text: String,
-    ends: Vec<usize>,
+    /// The ids of long words, in order, and their text back to back: the `j`-th ends at `long_ends[j]`.
+    long_ids: Vec<u32>,
+    long_ends: Vec<usize>,
+    long_text: Vec<u8>,
     stop: Vec<bool>,
+}
+
+/// The hash fragment of a slot, placed above `id_bits` bits of id (none is left at 32 id bits).
+#[inline]
+fn fragment(hash: u64, id_bits: u32) -> u32 {
+    ((hash >> 32) << id_bits) as u32
 }
 
 impl WordIndex {
@@ -28,23 +38,27 @@ impl WordIndex {
         WordIndex {
             seed,
             slots: vec![EMPTY; 1024],
+            id_bits: 10,
             keys: Vec::new(),
-            text: String::new(),
-            ends: Vec::new(),
+            long_ids: Vec::new(),
+            long_ends: Vec::new(),
+            long_text: Vec::new(),
             stop: Vec::new(),
         }
     }
 
     /// Number of words.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.keys.len()
     }
 
     /// The id of the word with key `key`; `word` (its text as stored) is compared only for long keys.
     #[inline]
     pub fn find(&self, key: Key, word: &[u8]) -> Option<u32> {
         let hash = key.hash(self.seed);
-        let fragment = hash >> 32;
+        let fragment = fragment(hash, self.id_bits);
+        #[allow(clippy::cast_possible_truncation)]
+        let id_mask = ((1u64 << self.id_bits) - 1) as u32;
         let mask = self.slots.len() - 1;
         let mut i = hash as usize & mask;
         loop {
@@ -52,11 +66,10 @@ impl WordIndex {
             if s == EMPTY {
                 return None;
             }
-            #[allow(clippy::cast_possible_truncation)]
-            let id = s as u32;
-            if s >> 32 == fragment
+            let id = s & id_mask;
+            if s & !id_mask == fragment
                 && self.keys[id as usize] == key
-                && (!key.is_long() || self.word(id).as_bytes() == word)
+                && (!key.is_long() || self.long_word(id) == word)
             {
                 return Some(id);
             }
@@ -64,34 +77,51 @@ impl WordIndex {
         }
     }
 
-    /// Adds a word that is not in the index yet; returns its id. Callers keep the count below
-    /// [`MAX_WORDS`].
-    pub fn insert(&mut self, key: Key, word: &str, stop: bool) -> u32 {
+    /// Adds a word that is not in the index yet (`word`: its text as stored, whose key is `key`);
+    /// returns its id. Callers keep the count below [`MAX_WORDS`].
+    pub fn insert(&mut self, key: Key, word: &[u8], stop: bool) -> u32 {
         debug_assert!(self.len() < MAX_WORDS);
+        debug_assert_eq!(key, Key::of(word, self.seed));
         #[allow(clippy::cast_possible_truncation)]
-        let id = self.ends.len() as u32;
+        let id = self.keys.len() as u32;
         self.keys.push(key);
-        self.text.push_str(word);
-        self.ends.push(self.text.len());
+        if key.is_long() {
+            self.long_ids.push(id);
+            self.long_text.extend_from_slice(word);
+            self.long_ends.push(self.long_text.len());
+        }
         self.stop.push(stop);
         if self.keys.len() * 2 > self.slots.len() {
             let size = self.slots.len() * 2;
+            self.id_bits += 1;
             self.slots = vec![EMPTY; size];
             for (id, &k) in self.keys.iter().enumerate() {
-                place(&mut self.slots, k.hash(self.seed), id as u64);
+                #[allow(clippy::cast_possible_truncation)]
+                place(&mut self.slots, k.hash(self.seed), id as u32, self.id_bits);
             }
         } else {
-            place(&mut self.slots, key.hash(self.seed), u64::from(id));
+            place(&mut self.slots, key.hash(self.seed), id, self.id_bits);
         }
         id
     }
 
+    /// The text of long word `id`.
+    fn long_word(&self, id: u32) -> &[u8] {
+        match self.long_ids.binary_search(&id) {
+            Ok(j) => {
+                let start = if j == 0 { 0 } else { self.long_ends[j - 1] };
+                &self.long_text[start..self.long_ends[j]]
+            }
+            Err(_) => &[],
+        }
+    }
+
     /// The text of word `id`.
     #[inline]
-    pub fn word(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] };
-        &self.text[start..self.ends[id]]
+    pub fn word(&self, id: u32) -> WordText<'_> {
+        let key = self.keys[id as usize];
+        key.short_text()
+            .unwrap_or_else(|| WordText::Long(self.long_word(id)))
     }
 
     #[inline]
@@ -104,30 +134,31 @@ impl WordIndex {
         &self.stop
     }
 
-    /// Frees the lookup structures, keeping the words (enough to name results, not to find words).
+    /// Frees the lookup table, keeping the words (enough to name results, not to find words).
     pub fn release_index(&mut self) {
         self.slots = vec![EMPTY; 1];
-        self.keys = Vec::new();
+        self.id_bits = 0;
     }
 
     /// Heap bytes, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * 8
+        self.slots.capacity() * 4
             + self.keys.capacity() * std::mem::size_of::<Key>()
-            + self.text.capacity()
-            + self.ends.capacity() * 8
+            + self.long_ids.capacity() * 4
+            + self.long_ends.capacity() * 8
+            + self.long_text.capacity()
             + self.stop.capacity()
     }
 }
 
 /// Puts `id` (of hash `hash`) in the first free slot of its probe sequence.
-fn place(slots: &mut [u64], hash: u64, id: u64) {
+fn place(slots: &mut [u32], hash: u64, id: u32, id_bits: u32) {
     let mask = slots.len() - 1;
     let mut i = hash as usize & mask;
     while slots[i] != EMPTY {
         i = (i + 1) & mask;
     }
-    slots[i] = (hash >> 32) << 32 | id;
+    slots[i] = fragment(hash, id_bits) | id;
 }
 
 #[cfg(test)]
@@ -149,19 +180,20 @@ mod tests {
         for (i, w) in words.iter().enumerate() {
             let key = Key::of(w.as_bytes(), seed);
             assert_eq!(index.find(key, w.as_bytes()), None);
-            assert_eq!(index.insert(key, w, i % 7 == 0) as usize, i);
+            assert_eq!(index.insert(key, w.as_bytes(), i % 7 == 0) as usize, i);
         }
         for (i, w) in words.iter().enumerate() {
             let key = Key::of(w.as_bytes(), seed);
             assert_eq!(index.find(key, w.as_bytes()), Some(i as u32), "{w:?}");
-            assert_eq!(index.word(i as u32), w);
+            assert_eq!(index.word(i as u32).as_bytes(), w.as_bytes());
             assert_eq!(index.is_stop(i as u32), i % 7 == 0);
         }
         assert_eq!(index.find(Key::of(b"absent", seed), b"absent"), None);
         assert_eq!(index.len(), words.len());
         index.release_index();
         assert_eq!(index.len(), words.len());
-        assert_eq!(index.word(7), words[7]);
+        assert_eq!(index.word(7).as_bytes(), words[7].as_bytes());
+        assert_eq!(index.word(5).as_bytes(), words[5].as_bytes());
         assert_eq!(index.find(Key::of(b"w0", seed), b"w0"), None);
     }
 }

@@ -6,6 +6,7 @@
 //! its text is compared too. Profiles of the former `HashMap<CompactString, u32>` plus a counter array
 //! showed two cache misses per rare token (the bucket, then the counter); this layout has one.
 
+use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
@@ -93,9 +94,48 @@ impl Key {
         self.k1 == LONG
     }
 
+    /// The text of a short key's word (its bytes are the key); `None` for a long key.
+    #[inline]
+    pub fn short_text(self) -> Option<WordText<'static>> {
+        if self.is_long() {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.k0.to_le_bytes());
+        bytes[8..].copy_from_slice(&self.k1.to_le_bytes());
+        // A short word has no zero byte, so its length is where the zero padding begins.
+        let bits = 128 - ((u128::from(self.k1) << 64) | u128::from(self.k0)).leading_zeros();
+        Some(WordText::Short {
+            bytes,
+            len: bits.div_ceil(8) as u8,
+        })
+    }
+
     #[inline]
     pub fn hash(self, seed: Seed) -> u64 {
         folded_multiply(self.k0 ^ seed.0, self.k1 ^ seed.1)
+    }
+}
+
+/// A word's text: read out of its key (a short word), or borrowed (a long one).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WordText<'a> {
+    Short { bytes: [u8; 16], len: u8 },
+    Long(&'a [u8]),
+}
+
+impl WordText<'_> {
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            WordText::Short { bytes, len } => &bytes[..*len as usize],
+            WordText::Long(s) => s,
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
     }
 }
 
@@ -212,14 +252,17 @@ fn has_zero_byte(k0: u64, k1: u64, n: usize) -> bool {
 /// A word's counts in the current batch.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct WordCount {
-    /// Occurrences.
+    /// Occurrences, with [`IN_DOC`] set while the document being counted has the word. A batch holds
+    /// under 2^30 tokens, so the flag bit is free.
     pub count: u32,
     /// Documents holding the word.
     pub df: u32,
-    /// Which document last added to `df`: its corpus-wide tag, or, when the chunk keeps each document's
-    /// word counts, the position of the word's pair in that list.
-    pub last: u32,
 }
+
+/// Marks, in [`WordCount::count`], a word the current document has already counted, so that it adds
+/// to `df` once; cleared when the document ends. A flag rather than the tag of the word's last
+/// document keeps a thread's counts at 8 bytes a word.
+pub(crate) const IN_DOC: u32 = 1 << 31;
 
 /// A word's entry: key, local id and the counts of the current batch.
 #[derive(Debug, Clone, Copy)]
@@ -234,11 +277,7 @@ pub(crate) struct Entry {
 const FREE: Entry = Entry {
     key: Key { k0: 0, k1: 0 },
     lid: EMPTY,
-    counts: WordCount {
-        count: 0,
-        df: 0,
-        last: 0,
-    },
+    counts: WordCount { count: 0, df: 0 },
 };
 
 impl Entry {
@@ -260,8 +299,8 @@ pub(crate) struct WordTable {
     entries: Vec<Entry>,
     /// Entry index of each local id, so batch counts can be read back by id.
     pos: Vec<u32>,
-    /// Key and text of each word, by local id.
-    words: Vec<(Key, Box<str>)>,
+    /// The text of each long word (a short word's is its key), by local id.
+    long: Vec<(u32, Box<str>)>,
 }
 
 impl WordTable {
@@ -270,7 +309,7 @@ impl WordTable {
             seed,
             entries: vec![FREE; 1024],
             pos: Vec::new(),
-            words: Vec::new(),
+            long: Vec::new(),
         }
     }
 
@@ -285,17 +324,17 @@ impl WordTable {
 
     /// The entry of `word` (key `key`), inserted with zero counts if new; for a new word, `new(lid)` is
     /// called with its local id and gives its text as stored (lowercased if the tokenizer lowercases)
-    /// and whether it is a stop word. `word` must be the text as stored when the key is long; a short
-    /// key is compared alone.
+    /// and whether it is a stop word; the table keeps the text of a long key only. `word` must be the
+    /// text as stored when the key is long; a short key is compared alone.
     ///
     /// (Prefetching the entries of a block of tokens ahead was tried: the buffering cost as much as the
     /// overlapped misses saved.)
     #[inline]
-    pub fn entry(
+    pub fn entry<'w>(
         &mut self,
         key: Key,
         word: &[u8],
-        new: impl FnOnce(u32) -> (Box<str>, bool),
+        new: impl FnOnce(u32) -> (Cow<'w, str>, bool),
     ) -> &mut Entry {
         let mask = self.entries.len() - 1;
         let mut i = key.hash(self.seed) as usize & mask;
@@ -312,23 +351,35 @@ impl WordTable {
         self.insert(i, key, new)
     }
 
+    /// The batch counts of local id `lid`.
+    #[inline]
+    pub fn counts_mut(&mut self, lid: u32) -> &mut WordCount {
+        &mut self.entries[self.pos[lid as usize] as usize].counts
+    }
+
     fn long_matches(&self, lid: u32, word: &[u8]) -> bool {
-        self.words[lid as usize].1.as_bytes() == word
+        // Local ids are handed out in order, so the long words are sorted by id.
+        self.long
+            .binary_search_by_key(&lid, |l| l.0)
+            .is_ok_and(|j| self.long[j].1.as_bytes() == word)
     }
 
     #[cold]
     #[inline(never)]
-    fn insert(
+    fn insert<'w>(
         &mut self,
         mut i: usize,
         key: Key,
-        new: impl FnOnce(u32) -> (Box<str>, bool),
+        new: impl FnOnce(u32) -> (Cow<'w, str>, bool),
     ) -> &mut Entry {
         // Callers stop at MAX_WORDS (a TooLarge error); saturating keeps this path panic-free.
         let lid =
             u32::try_from(self.pos.len()).map_or(MAX_WORDS as u32, |l| l.min(MAX_WORDS as u32));
         let (text, stop) = new(lid);
-        self.words.push((key, text));
+        debug_assert_eq!(key, Key::of(text.as_bytes(), self.seed));
+        if key.is_long() {
+            self.long.push((lid, text.into()));
+        }
         self.entries[i] = Entry {
             key,
             lid: lid | if stop { STOP } else { 0 },
@@ -357,13 +408,15 @@ impl WordTable {
         }
     }
 
-    /// The words, each with its key, text and batch counts, in local id order.
-    pub fn into_words(self) -> impl Iterator<Item = (Key, Box<str>, Entry)> {
+    /// The words in local id order, each with its key, its text if the key is long, and its entry.
+    pub fn into_words(self) -> impl Iterator<Item = (Key, Option<Box<str>>, Entry)> {
         let entries = self.entries;
-        self.words
-            .into_iter()
-            .zip(self.pos)
-            .map(move |((key, text), at)| (key, text, entries[at as usize]))
+        let mut long = self.long.into_iter().peekable();
+        self.pos.into_iter().enumerate().map(move |(lid, at)| {
+            let e = entries[at as usize];
+            let text = long.next_if(|l| l.0 as usize == lid).map(|l| l.1);
+            (e.key, text, e)
+        })
     }
 }
 
@@ -375,7 +428,7 @@ mod tests {
         let e = t.entry(Key::of(w.as_bytes(), t.seed()), w.as_bytes(), |lid| {
             assert_eq!(lid as usize, seen.len());
             seen.push(w.into());
-            (w.into(), w == "the")
+            (Cow::Borrowed(w), w == "the")
         });
         e.counts.count += 1;
         e.lid()
@@ -407,13 +460,14 @@ mod tests {
                     "{a:?} {b:?}"
                 );
             }
-            if !a.is_empty() {
-                assert!(!Key::of(a.as_bytes(), seed).is_long());
-            }
+            let key = Key::of(a.as_bytes(), seed);
+            assert!(!key.is_long());
+            assert_eq!(key.short_text().unwrap().as_bytes(), a.as_bytes());
         }
         // A NUL byte or more than 16 bytes makes a long key, compared by text.
         assert!(Key::of(b"a\0", seed).is_long());
         assert!(Key::of(b"abcdefghijklmnopq", seed).is_long());
+        assert!(Key::of(b"abcdefghijklmnopq", seed).short_text().is_none());
         assert_ne!(Key::of(b"a\0", seed), Key::of(b"a", seed));
     }
 
@@ -463,11 +517,17 @@ mod tests {
         assert_eq!(seen, words);
         assert_eq!(t.len(), words.len());
         count(&mut t, "the", &mut seen);
-        let out: Vec<(Key, Box<str>, Entry)> = t.into_words().collect();
+        let out: Vec<(Key, Option<Box<str>>, Entry)> = t.into_words().collect();
         assert_eq!(out.len(), 5001);
-        for (lid, (key, text, e)) in out.iter().enumerate() {
-            assert_eq!(&**text, seen[lid]);
-            assert_eq!(*key, Key::of(text.as_bytes(), hash_seed));
+        for (lid, (key, long, e)) in out.iter().enumerate() {
+            let short = key.short_text();
+            let text = match long {
+                Some(t) => t.as_bytes(),
+                None => short.as_ref().unwrap().as_bytes(),
+            };
+            assert_eq!(text, seen[lid].as_bytes());
+            assert_eq!(long.is_some(), key.is_long());
+            assert_eq!(*key, Key::of(text, hash_seed));
             assert_eq!(e.lid() as usize, lid);
             assert_eq!(e.counts.count, if lid < 5000 { 3 } else { 1 });
             assert_eq!(e.is_stop(), lid == 5000);
