@@ -24,7 +24,8 @@ def batches(texts: Any, batch_size: int | None = None, whole_lists: bool = False
     """Yield lists of documents from ``texts``, bounded by count and total length.
 
     With ``whole_lists``, a list is handed over as one batch: it is in memory already, the core borrows
-    its strings without copying them, and each batch costs a pass of thread start-up and merging.
+    its ASCII strings without copying them (others are encoded into a copy for the call), and each
+    batch costs a pass of thread start-up and merging.
     Items are not type-checked here beyond ``str``'s length; the core names the index of a bad one.
     """
     if whole_lists and type(texts) is list:
