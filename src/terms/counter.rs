@@ -122,14 +122,15 @@ impl Counter {
         if docs.is_empty() {
             return Ok(());
         }
-        // Per-batch counts and positions are 32-bit: a batch of more text is counted in parts, and a
-        // single document must stay below 4 GiB.
+        // Per-batch counts and positions are 32-bit, and a batch count keeps its top bit as a flag
+        // (`words::IN_DOC`): a batch of more text is counted in parts, and a single document must
+        // stay below 2 GiB, so that even a token per byte counts below 2^31.
         if let Some(i) = docs
             .iter()
-            .position(|d| d.as_ref().len() > u32::MAX as usize)
+            .position(|d| d.as_ref().len() > i32::MAX as usize)
         {
             return Err(Error::TooLarge(format!(
-                "document {} is larger than 4 GiB; split it",
+                "document {} is larger than 2 GiB; split it",
                 self.n_documents + i as u64
             )));
         }

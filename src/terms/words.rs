@@ -253,7 +253,7 @@ fn has_zero_byte(k0: u64, k1: u64, n: usize) -> bool {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct WordCount {
     /// Occurrences, with [`IN_DOC`] set while the document being counted has the word. A batch holds
-    /// under 2^30 tokens, so the flag bit is free.
+    /// under 2^31 bytes of text (see `Counter::update`), so under 2^31 tokens, and the flag bit is free.
     pub count: u32,
     /// Documents holding the word.
     pub df: u32,
