@@ -20,7 +20,7 @@ use super::matrix::{Columns, Csr, NONE, build_rows, entry};
 use super::radix;
 use super::shards::ShardJob;
 use super::word_index::WordIndex;
-use super::words::{MAX_WORDS, Seed, WordCount, WordTable, WordText};
+use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
 use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
@@ -245,11 +245,7 @@ impl Counter {
             // The next batch's fresh words are few: the table of this one's is not kept.
             let seed = slot.fresh.seed();
             let fresh = std::mem::replace(&mut slot.fresh, WordTable::new(seed));
-            for (key, long, e) in fresh.into_words() {
-                let text = match &long {
-                    Some(t) => WordText::Long(t.as_bytes()),
-                    None => key.short_text().unwrap_or(WordText::Long(&[])),
-                };
+            for (key, text, e) in fresh.words() {
                 let word = text.as_bytes();
                 let id = index.find(key, word).unwrap_or_else(|| {
                     *plain_words &= !word.is_empty() && word.iter().all(|&b| b > b' ');

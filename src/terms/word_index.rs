@@ -7,7 +7,7 @@
 //! id in its low bits and a fragment of the hash in the bits the ids do not need yet, so a probe reads
 //! a key only when the fragments agree.
 
-use super::words::{Key, MAX_WORDS, Seed, WordText};
+use super::words::{Key, LongWords, MAX_WORDS, Seed, WordText};
 
 /// A free slot. The id bits of a used slot are below half the table size, never all ones.
 const EMPTY: u32 = u32::MAX;
@@ -20,10 +20,7 @@ pub(crate) struct WordIndex {
     /// log2 of the number of slots: every id fits, with the top id bit clear.
     id_bits: u32,
     keys: Vec<Key>,
-    /// The ids of long words, in order, and their text back to back: the `j`-th ends at `long_ends[j]`.
-    long_ids: Vec<u32>,
-    long_ends: Vec<usize>,
-    long_text: Vec<u8>,
+    long: LongWords,
     stop: Vec<bool>,
 }
 
@@ -40,9 +37,7 @@ impl WordIndex {
             slots: vec![EMPTY; 1024],
             id_bits: 10,
             keys: Vec::new(),
-            long_ids: Vec::new(),
-            long_ends: Vec::new(),
-            long_text: Vec::new(),
+            long: LongWords::default(),
             stop: Vec::new(),
         }
     }
@@ -69,7 +64,7 @@ impl WordIndex {
             let id = s & id_mask;
             if s & !id_mask == fragment
                 && self.keys[id as usize] == key
-                && (!key.is_long() || self.long_word(id) == word)
+                && (!key.is_long() || self.long.get(id) == word)
             {
                 return Some(id);
             }
@@ -86,9 +81,7 @@ impl WordIndex {
         let id = self.keys.len() as u32;
         self.keys.push(key);
         if key.is_long() {
-            self.long_ids.push(id);
-            self.long_text.extend_from_slice(word);
-            self.long_ends.push(self.long_text.len());
+            self.long.push(id, word);
         }
         self.stop.push(stop);
         if self.keys.len() * 2 > self.slots.len() {
@@ -105,23 +98,10 @@ impl WordIndex {
         id
     }
 
-    /// The text of long word `id`.
-    fn long_word(&self, id: u32) -> &[u8] {
-        match self.long_ids.binary_search(&id) {
-            Ok(j) => {
-                let start = if j == 0 { 0 } else { self.long_ends[j - 1] };
-                &self.long_text[start..self.long_ends[j]]
-            }
-            Err(_) => &[],
-        }
-    }
-
     /// The text of word `id`.
     #[inline]
     pub fn word(&self, id: u32) -> WordText<'_> {
-        let key = self.keys[id as usize];
-        key.short_text()
-            .unwrap_or_else(|| WordText::Long(self.long_word(id)))
+        self.long.text(self.keys[id as usize], id)
     }
 
     #[inline]
@@ -144,9 +124,7 @@ impl WordIndex {
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * 4
             + self.keys.capacity() * std::mem::size_of::<Key>()
-            + self.long_ids.capacity() * 4
-            + self.long_ends.capacity() * 8
-            + self.long_text.capacity()
+            + self.long.heap_bytes()
             + self.stop.capacity()
     }
 }

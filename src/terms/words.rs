@@ -139,6 +139,48 @@ impl WordText<'_> {
     }
 }
 
+/// The text of long words (those whose key is a hash), by id: the ids ascending, the text back to
+/// back. A short word's text is its key, so only these need storing.
+#[derive(Debug, Default)]
+pub(crate) struct LongWords {
+    ids: Vec<u32>,
+    /// The `j`-th word ends at `ends[j]`.
+    ends: Vec<usize>,
+    text: Vec<u8>,
+}
+
+impl LongWords {
+    /// Adds the text of word `id`; ids come in ascending order.
+    pub fn push(&mut self, id: u32, word: &[u8]) {
+        debug_assert!(self.ids.last().is_none_or(|&last| last <= id));
+        self.ids.push(id);
+        self.text.extend_from_slice(word);
+        self.ends.push(self.text.len());
+    }
+
+    /// The text of long word `id` (empty if there is none).
+    pub fn get(&self, id: u32) -> &[u8] {
+        match self.ids.binary_search(&id) {
+            Ok(j) => {
+                let start = if j == 0 { 0 } else { self.ends[j - 1] };
+                &self.text[start..self.ends[j]]
+            }
+            Err(_) => &[],
+        }
+    }
+
+    /// The text of word `id`, whose key is `key`.
+    #[inline]
+    pub fn text(&self, key: Key, id: u32) -> WordText<'_> {
+        key.short_text()
+            .unwrap_or_else(|| WordText::Long(self.get(id)))
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * 4 + self.ends.capacity() * 8 + self.text.capacity()
+    }
+}
+
 /// Per length 0..=16, the masks that keep a short word's bytes in the two halves of a 16-byte load.
 const RUN_MASKS: [(u64, u64); 17] = {
     let mut t = [(0u64, 0u64); 17];
@@ -300,7 +342,7 @@ pub(crate) struct WordTable {
     /// Entry index of each local id, so batch counts can be read back by id.
     pos: Vec<u32>,
     /// The text of each long word (a short word's is its key), by local id.
-    long: Vec<(u32, Box<str>)>,
+    long: LongWords,
 }
 
 impl WordTable {
@@ -309,7 +351,7 @@ impl WordTable {
             seed,
             entries: vec![FREE; 1024],
             pos: Vec::new(),
-            long: Vec::new(),
+            long: LongWords::default(),
         }
     }
 
@@ -343,7 +385,7 @@ impl WordTable {
             if e.lid == EMPTY {
                 break;
             }
-            if e.key == key && (!key.is_long() || self.long_matches(e.lid(), word)) {
+            if e.key == key && (!key.is_long() || self.long.get(e.lid()) == word) {
                 return &mut self.entries[i];
             }
             i = (i + 1) & mask;
@@ -355,13 +397,6 @@ impl WordTable {
     #[inline]
     pub fn counts_mut(&mut self, lid: u32) -> &mut WordCount {
         &mut self.entries[self.pos[lid as usize] as usize].counts
-    }
-
-    fn long_matches(&self, lid: u32, word: &[u8]) -> bool {
-        // Local ids are handed out in order, so the long words are sorted by id.
-        self.long
-            .binary_search_by_key(&lid, |l| l.0)
-            .is_ok_and(|j| self.long[j].1.as_bytes() == word)
     }
 
     #[cold]
@@ -378,7 +413,7 @@ impl WordTable {
         let (text, stop) = new(lid);
         debug_assert_eq!(key, Key::of(text.as_bytes(), self.seed));
         if key.is_long() {
-            self.long.push((lid, text.into()));
+            self.long.push(lid, text.as_bytes());
         }
         self.entries[i] = Entry {
             key,
@@ -408,14 +443,11 @@ impl WordTable {
         }
     }
 
-    /// The words in local id order, each with its key, its text if the key is long, and its entry.
-    pub fn into_words(self) -> impl Iterator<Item = (Key, Option<Box<str>>, Entry)> {
-        let entries = self.entries;
-        let mut long = self.long.into_iter().peekable();
-        self.pos.into_iter().enumerate().map(move |(lid, at)| {
-            let e = entries[at as usize];
-            let text = long.next_if(|l| l.0 as usize == lid).map(|l| l.1);
-            (e.key, text, e)
+    /// The words in local id order, each with its key, text and entry.
+    pub fn words(&self) -> impl Iterator<Item = (Key, WordText<'_>, &Entry)> {
+        self.pos.iter().zip(0u32..).map(|(&at, lid)| {
+            let e = &self.entries[at as usize];
+            (e.key, self.long.text(e.key, lid), e)
         })
     }
 }
@@ -517,16 +549,12 @@ mod tests {
         assert_eq!(seen, words);
         assert_eq!(t.len(), words.len());
         count(&mut t, "the", &mut seen);
-        let out: Vec<(Key, Option<Box<str>>, Entry)> = t.into_words().collect();
+        let out: Vec<(Key, WordText<'_>, &Entry)> = t.words().collect();
         assert_eq!(out.len(), 5001);
-        for (lid, (key, long, e)) in out.iter().enumerate() {
-            let short = key.short_text();
-            let text = match long {
-                Some(t) => t.as_bytes(),
-                None => short.as_ref().unwrap().as_bytes(),
-            };
+        for (lid, (key, text, e)) in out.iter().enumerate() {
+            let text = text.as_bytes();
             assert_eq!(text, seen[lid].as_bytes());
-            assert_eq!(long.is_some(), key.is_long());
+            assert_eq!(matches!(out[lid].1, WordText::Long(_)), key.is_long());
             assert_eq!(*key, Key::of(text, hash_seed));
             assert_eq!(e.lid() as usize, lid);
             assert_eq!(e.counts.count, if lid < 5000 { 3 } else { 1 });
