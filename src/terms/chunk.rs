@@ -27,7 +27,8 @@ pub(super) struct Slot {
     pub counts: Vec<WordCount>,
     /// Corpus ids counted in the current batch.
     pub touched: Vec<u32>,
-    /// Words not in the corpus vocabulary, with their text and batch counts, by local id.
+    /// Words not in the corpus vocabulary, with their keys (and long words' text) and batch counts, by
+    /// local id.
     pub fresh: WordTable,
     /// Corpus id of each fresh word, once absorbed.
     pub fresh_ids: Vec<u32>,
@@ -54,9 +55,9 @@ impl Slot {
     }
 }
 
-/// Counts the documents `docs` into `slot`, looking words up in `index`
-/// (shared, read-only). With `need_streams` it keeps the token ids, with `unigram_rows` each
-/// document's distinct words and their counts.
+/// Counts the documents `docs` into `slot`, looking words up in `index` (shared, read-only). With
+/// `need_streams` it keeps the token ids, with `unigram_rows` each document's distinct words and their
+/// counts.
 ///
 /// # Errors
 /// The job was cancelled, or the slot's fresh words outgrew [`MAX_WORDS`].

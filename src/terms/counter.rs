@@ -772,24 +772,25 @@ impl Counter {
         let (by_rank, rank) = self.word_order(&pool, hi > 1);
         let naming = self.naming(&by_rank);
         let mut tables = Vec::new();
-        if lo == 1 {
-            // The columns come straight from the corpus counts, which go before the names are built:
-            // a sorted list of features would add 24 bytes a word at the peak.
+        // The unigram columns come straight from the corpus counts, which go before the names are
+        // built: a sorted list of features would add 24 bytes a word at the peak.
+        let unigrams = (lo == 1).then(|| {
             let words: Vec<u32> = by_rank
                 .iter()
                 .copied()
                 .filter(|&w| self.uni_count[w as usize] > 0)
                 .collect();
-            let counts = words.iter().map(|&w| self.uni_count[w as usize]).collect();
-            let dfs = words
+            let counts: Vec<u64> = words.iter().map(|&w| self.uni_count[w as usize]).collect();
+            let dfs: Vec<u64> = words
                 .iter()
                 .map(|&w| u64::from(self.uni_df[w as usize]))
                 .collect();
-            (self.uni_count, self.uni_df) = (Vec::new(), Vec::new());
+            (words, counts, dfs)
+        });
+        (self.uni_count, self.uni_df) = (Vec::new(), Vec::new());
+        if let Some((words, counts, dfs)) = unigrams {
             let (text, ends) = self.term_names(&WordTerms { words: &words }, &pool);
             tables.push(TermTable::from_columns(text, ends, counts, dfs));
-        } else {
-            (self.uni_count, self.uni_df) = (Vec::new(), Vec::new());
         }
         for t in 0..(lo.max(2)..=hi).count() {
             for shard in &mut self.shards {
