@@ -24,16 +24,6 @@ fn mapped(layout: Layout) -> bool {
     layout.size() >= MAP_BYTES && layout.align() < PAGE
 }
 
-/// Asks for huge pages over a whole large mapping (see `crate::hugepages`): fewer page faults for
-/// buffers that are written once, and fewer TLB misses for tables. Advising only the 2 MiB-aligned
-/// middle would split the mapping in three, and `mremap` cannot move a range that spans mappings.
-fn advise(ptr: *mut u8, bytes: usize) {
-    if bytes >= crate::hugepages::MIN_BYTES {
-        // SAFETY: the range is one mapping this allocator owns; failure leaves ordinary pages.
-        unsafe { libc::madvise(ptr.cast(), bytes, libc::MADV_HUGEPAGE) };
-    }
-}
-
 /// A fresh mapping of `bytes`, or null.
 fn map(bytes: usize) -> *mut u8 {
     // SAFETY: an anonymous private mapping touches no existing memory.
@@ -50,7 +40,7 @@ fn map(bytes: usize) -> *mut u8 {
     if p == libc::MAP_FAILED {
         return std::ptr::null_mut();
     }
-    advise(p.cast(), bytes);
+    crate::hugepages::advise_mapping(p.cast(), bytes);
     p.cast()
 }
 
@@ -157,7 +147,7 @@ unsafe impl GlobalAlloc for MapLarge {
                     libc::mremap(ptr.cast(), layout.size(), new_size, libc::MREMAP_MAYMOVE)
                 };
                 if p != libc::MAP_FAILED {
-                    advise(p.cast(), new_size);
+                    crate::hugepages::advise_mapping(p.cast(), new_size);
                     return p.cast();
                 }
             }

@@ -34,5 +34,19 @@ fn advise(ptr: *const u8, bytes: usize) {
     }
 }
 
+/// Huge pages over the whole of a large mapping of `bytes` at `ptr` (page-aligned), which the caller
+/// owns: fewer page faults for buffers written once, and fewer TLB misses for tables. Unlike
+/// [`vec_of`], which advises the 2 MiB-aligned middle of a block inside some allocator's mapping,
+/// this advises the mapping whole: a partly advised mapping is split in three, and `mremap` cannot
+/// move a range that spans mappings.
+#[cfg(target_os = "linux")]
+pub(crate) fn advise_mapping(ptr: *mut u8, bytes: usize) {
+    if bytes >= MIN_BYTES {
+        // SAFETY: the range is one mapping the caller owns; failure (e.g. THP disabled) leaves
+        // ordinary pages.
+        unsafe { libc::madvise(ptr.cast(), bytes, libc::MADV_HUGEPAGE) };
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
 fn advise(_: *const u8, _: usize) {}
