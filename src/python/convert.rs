@@ -1,12 +1,10 @@
 //! Conversions between Python values and core types.
 
-use std::borrow::Cow;
-
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use super::errors::raise;
 use crate::terms::{CountConfig, Csr, DocFreq, NgramStopWords, Pruning};
@@ -167,11 +165,8 @@ pub fn pruning(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<Pruning> {
 /// The texts of a list of documents, copied out so the GIL can be released. `first` is the corpus index
 /// of the first, for error messages.
 pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<Vec<String>> {
-    let items = str_items(py, docs, first)?;
-    Ok(utf8(py, &items, first)?
-        .into_iter()
-        .map(Cow::into_owned)
-        .collect())
+    let texts = utf8(py, str_items(py, docs, first)?, first)?;
+    Ok(strs(&texts)?.into_iter().map(str::to_owned).collect())
 }
 
 /// The items of a list of documents, each checked to be a `str`: anything else is a
@@ -211,27 +206,43 @@ pub fn str_items<'py>(
     Ok(out)
 }
 
-/// The UTF-8 text of each string. An ASCII string's own bytes are its UTF-8 form and are borrowed;
-/// any other string is encoded into a copy that lives only as long as the result. (Python's own UTF-8
-/// form of a string stays inside the string object for as long as the string lives: for a corpus in a
-/// non-Latin script, a second copy of the corpus left behind by every count.) A lone surrogate, which
-/// has no UTF-8 form, is a `DocumentError` naming the document and character.
-pub fn utf8<'a>(
-    py: Python<'_>,
-    items: &'a [Bound<'_, PyString>],
+/// A document's text, held for a call: an ASCII string, whose own bytes are its UTF-8 form, or the
+/// UTF-8 encoding of any other string, made for the call. (Python's own UTF-8 form of a string stays
+/// inside the string object for as long as the string lives: for a corpus in a non-Latin script, a
+/// second copy of the corpus left behind by every count.)
+pub enum Text<'py> {
+    Ascii(Bound<'py, PyString>),
+    Encoded(Bound<'py, PyBytes>),
+}
+
+impl Text<'_> {
+    /// The text, borrowed. Neither kind can fail: an ASCII string has a UTF-8 form, and Python's
+    /// encoder writes valid UTF-8.
+    pub fn as_str(&self) -> PyResult<&str> {
+        match self {
+            Text::Ascii(s) => s.to_str(),
+            Text::Encoded(b) => std::str::from_utf8(b.as_bytes())
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
+        }
+    }
+}
+
+/// The texts of `items` (see [`Text`]). A lone surrogate, which has no UTF-8 form, is a
+/// `DocumentError` naming the document and character.
+pub fn utf8<'py>(
+    py: Python<'py>,
+    items: Vec<Bound<'py, PyString>>,
     first: u64,
-) -> PyResult<Vec<Cow<'a, str>>> {
+) -> PyResult<Vec<Text<'py>>> {
     let isascii = intern!(py, "isascii");
     let mut out = Vec::with_capacity(items.len());
-    for (i, s) in items.iter().enumerate() {
-        let text = if s.call_method0(isascii)?.is_truthy()? {
-            s.to_str().map(Cow::Borrowed)
-        } else {
-            s.encode_utf8()
-                .map(|b| Cow::Owned(String::from_utf8_lossy(b.as_bytes()).into_owned()))
-        };
-        match text {
-            Ok(t) => out.push(t),
+    for (i, s) in items.into_iter().enumerate() {
+        if s.call_method0(isascii)?.is_truthy()? {
+            out.push(Text::Ascii(s));
+            continue;
+        }
+        match s.encode_utf8() {
+            Ok(b) => out.push(Text::Encoded(b)),
             Err(e) => {
                 // The UnicodeEncodeError knows where the lone surrogate is.
                 let at: i64 = e
@@ -251,6 +262,11 @@ pub fn utf8<'a>(
         }
     }
     Ok(out)
+}
+
+/// The texts, borrowed for a call.
+pub fn strs<'a>(texts: &'a [Text<'_>]) -> PyResult<Vec<&'a str>> {
+    texts.iter().map(Text::as_str).collect()
 }
 
 /// scipy's CSR triple as numpy arrays: (indptr, indices, data).

@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use super::convert::{CsrArrays, count_config, csr, pruning, str_items, utf8};
+use super::convert::{CsrArrays, count_config, csr, pruning, str_items, strs, utf8};
 use super::errors::ToPyResult;
 use super::run::detached;
 use super::stats::PyCorpusStats;
@@ -56,8 +56,8 @@ impl PyCounter {
     /// Counts a batch of documents (a list of str). Releases the GIL; Ctrl-C interrupts it.
     fn update(&mut self, py: Python<'_>, docs: &Bound<'_, PyList>) -> PyResult<()> {
         let first = self.inner.n_documents();
-        let items = str_items(py, docs, first)?;
-        let docs = utf8(py, &items, first)?;
+        let texts = utf8(py, str_items(py, docs, first)?, first)?;
+        let docs = strs(&texts)?;
         self.features = None;
         let inner = &mut self.inner;
         detached(py, |cancel| inner.update(&docs, cancel))
@@ -202,8 +202,8 @@ impl PyVocabulary {
         docs: &Bound<'_, PyList>,
         first: u64,
     ) -> PyResult<CsrArrays<'py>> {
-        let items = str_items(py, docs, first)?;
-        let docs = utf8(py, &items, first)?;
+        let texts = utf8(py, str_items(py, docs, first)?, first)?;
+        let docs = strs(&texts)?;
         let inner = &self.inner;
         let m = detached(py, |cancel| inner.transform(&docs, cancel))?;
         Ok(csr(py, m))
