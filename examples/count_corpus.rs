@@ -96,7 +96,7 @@ fn main() {
             );
             continue;
         }
-        let f = c.features().expect("features");
+        let f = c.features(&Cancel::new()).expect("features");
         let t_feat = t.elapsed().as_secs_f64();
         let mut nnz = 0;
         if matrix {

@@ -211,7 +211,7 @@ fn matrix_rows_equal_transform_with_the_learned_vocabulary() {
         let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
         c.update(&docs[..120], &Cancel::new()).unwrap();
         c.update(&docs[120..], &Cancel::new()).unwrap();
-        let f = c.features().unwrap();
+        let f = c.features(&Cancel::new()).unwrap();
         let keep: Vec<usize> = (0..f.len()).filter(|i| i % 3 != 1).collect();
         let m = c.matrix(&f, &keep, &Cancel::new()).unwrap();
         let names = c.feature_names(&f, &keep).unwrap();
@@ -306,7 +306,7 @@ fn names_read_from_packed_keys_equal_names_read_from_the_tables() {
         for chunk in docs.chunks(128) {
             c.update(chunk, &Cancel::new()).unwrap();
         }
-        let features = c.features().unwrap();
+        let features = c.features(&Cancel::new()).unwrap();
         let all: Vec<usize> = (0..features.len()).collect();
         let names = c.feature_names(&features, &all).unwrap();
         let stats = if finish {

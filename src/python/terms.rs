@@ -24,8 +24,8 @@ impl PyCounter {
     /// Computes the sorted features once per batch of updates.
     fn ensure_features(&mut self, py: Python<'_>) -> PyResult<()> {
         if self.features.is_none() {
-            let inner = &self.inner;
-            self.features = Some(detached(py, |_| inner.features())?);
+            let inner = &mut self.inner;
+            self.features = Some(detached(py, |cancel| inner.features(cancel))?);
         }
         Ok(())
     }

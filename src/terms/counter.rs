@@ -6,6 +6,11 @@
 //! from the id streams by shards: each thread owns the n-grams whose hash falls in its shard, reads every
 //! stream, and never meets another thread's keys, so no table is ever merged or locked. Results are
 //! sorted at the end, which makes them independent of thread count, chunking and batch size.
+//!
+//! A counter that keeps its documents' rows, for a document-term matrix, skips step (3): when the
+//! features are asked for, it sorts every window instead ([`SortedGrams`]), which reads and writes
+//! memory in order where the tables miss the caches once per window. Where a window's key and its
+//! document's number do not fit in 64 bits together, it counts the kept windows into the tables then.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -19,6 +24,7 @@ use super::config::{CountConfig, NgramStopWords, Pruning};
 use super::matrix::{Columns, Csr, NONE, build_rows, entry};
 use super::radix;
 use super::shards::ShardJob;
+use super::sorted_grams::{self, Packing, SortedGrams};
 use super::word_index::WordIndex;
 use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
@@ -43,6 +49,10 @@ const MAX_BATCH_BYTES: usize = 1 << 30;
 /// assert_eq!(bigrams.term(bigrams.position("the cat").unwrap()), "the cat");
 /// assert_eq!(bigrams.count(bigrams.position("the cat").unwrap()), 2);
 /// ```
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent settings and states, not a mode in disguise"
+)]
 pub struct Counter {
     analyzer: Analyzer,
     threads: usize,
@@ -65,6 +75,12 @@ pub struct Counter {
     n_documents: u64,
     n_tokens: u64,
     rows: Vec<Streams>,
+    /// With `keep_rows`, n-grams are not counted as batches arrive but when results are asked for:
+    /// by sorting the kept windows ([`SortedGrams`]) where they pack, else into `shards`. The kept
+    /// streams before this one are in `shards` already.
+    counted_rows: usize,
+    /// Whether n-grams of kept rows may be counted by sorting (tests turn it off to compare the ways).
+    pub(super) sort_kept: bool,
 }
 
 impl Counter {
@@ -95,6 +111,8 @@ impl Counter {
             n_documents: 0,
             n_tokens: 0,
             rows: Vec::new(),
+            counted_rows: 0,
+            sort_kept: true,
         })
     }
 
@@ -208,7 +226,7 @@ impl Counter {
         }
         // From here on the counter changes: a cancel leaves it marked as interrupted.
         let mut streams = self.absorb(chunks, &pool);
-        if hi >= 2 {
+        if hi >= 2 && !self.keep_rows {
             self.count_ngrams(&mut streams, &pool, cancel)?;
         }
         self.n_documents = next_doc;
@@ -347,6 +365,19 @@ impl Counter {
         Ok(())
     }
 
+    /// Counts the n-grams of the kept streams not yet in the shard tables (see `counted_rows`).
+    fn count_kept_ngrams(&mut self, pool: &ThreadPool, cancel: &Cancel) -> Result<()> {
+        if self.analyzer.config.ngram_range.1 < 2 || self.counted_rows == self.rows.len() {
+            return Ok(());
+        }
+        let mut rows = std::mem::take(&mut self.rows);
+        let counted = self.count_ngrams(&mut rows[self.counted_rows..], pool, cancel);
+        self.rows = rows;
+        counted?;
+        self.counted_rows = self.rows.len();
+        Ok(())
+    }
+
     fn check_usable(&self) -> Result<()> {
         if self.interrupted {
             return Err(Error::config(
@@ -399,6 +430,10 @@ impl Counter {
     /// The words of feature `f`.
     #[inline]
     fn gram<'a>(&'a self, f: &'a Feature) -> &'a [u32] {
+        debug_assert_ne!(
+            f.table, SORTED,
+            "sorted n-grams are named by their packed keys"
+        );
         if f.table == NONE {
             std::slice::from_ref(&f.id)
         } else {
@@ -447,9 +482,7 @@ impl Counter {
     #[inline]
     fn packed_key(&self, gram: &[u32], rank: &[u32], bits: u32) -> u64 {
         let hi = self.analyzer.config.ngram_range.1 as u32;
-        gram.iter().enumerate().fold(0u64, |key, (i, &w)| {
-            key | (u64::from(rank[w as usize]) + 1) << (bits * (hi - 1 - i as u32))
-        })
+        sorted_grams::packed_key(gram, rank, bits, hi)
     }
 
     /// All features of the tables `orders` (`NONE`: unigrams) with their counts, unsorted, and with
@@ -731,13 +764,15 @@ impl Counter {
         }
     }
 
-    /// The counts so far, to be read through `pruning`.
+    /// The counts so far, to be read through `pruning`. A counter that keeps rows counts their
+    /// n-grams into its tables first.
     ///
     /// # Errors
     /// The counter was interrupted, or threads could not be started.
-    pub fn stats(&self, pruning: Pruning) -> Result<CorpusStats> {
+    pub fn stats(&mut self, pruning: Pruning) -> Result<CorpusStats> {
         self.check_usable()?;
         let pool = pool(self.threads)?;
+        self.count_kept_ngrams(&pool, &Cancel::new())?;
         let (orders, by_rank, _) = self.sorted_orders(&pool);
         let naming = self.naming(&by_rank);
         let tables = orders
@@ -765,9 +800,11 @@ impl Counter {
     /// The counter was interrupted, or threads could not be started.
     pub fn into_stats(mut self, pruning: Pruning) -> Result<CorpusStats> {
         self.check_usable()?;
+        let pool = pool(self.threads)?;
+        self.count_kept_ngrams(&pool, &Cancel::new())?;
+        self.rows = Vec::new();
         self.slots = Vec::new();
         self.index.release_index();
-        let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (by_rank, rank) = self.word_order(&pool, hi > 1);
         let naming = self.naming(&by_rank);
@@ -820,13 +857,24 @@ impl Counter {
     }
 
     /// Every feature of every order, sorted by term (scikit-learn's vocabulary order), with counts.
+    /// A counter that keeps rows counts their n-grams here.
     ///
     /// # Errors
-    /// The counter was interrupted, or threads could not be started.
-    pub fn features(&self) -> Result<Features> {
+    /// The counter was interrupted, the job was cancelled, there were 2^32 n-grams or more, or threads
+    /// could not be started.
+    pub fn features(&mut self, cancel: &Cancel) -> Result<Features> {
         self.check_usable()?;
         let pool = pool(self.threads)?;
         let (lo, hi) = self.analyzer.config.ngram_range;
+        if self.keep_rows && self.sort_kept && hi >= 2 {
+            if let Some(bits) = self.pack_bits() {
+                #[allow(clippy::cast_possible_truncation)]
+                if sorted_grams::fits(bits * hi as u32, self.n_documents) {
+                    return self.features_by_sorting(bits, &pool, cancel);
+                }
+            }
+        }
+        self.count_kept_ngrams(&pool, cancel)?;
         // The words in term order, kept when the features' packed keys are kept to name them.
         let mut by_rank = Vec::new();
         let sorted = if hi == 1 {
@@ -894,7 +942,139 @@ impl Counter {
             keys,
             key_shift,
             by_rank,
+            grams: None,
         })
+    }
+
+    /// [`Counter::features`] from the kept rows' windows, sorted ([`SortedGrams`]) rather than counted
+    /// into tables: the unigrams, in term order, merge with the sorted n-grams by packed key.
+    fn features_by_sorting(
+        &self,
+        bits: u32,
+        pool: &ThreadPool,
+        cancel: &Cancel,
+    ) -> Result<Features> {
+        let (lo, hi) = self.analyzer.config.ngram_range;
+        let (by_rank, rank) = self.word_order(pool, true);
+        let packing = Packing {
+            rank: &rank,
+            bits,
+            ngram_range: (lo, hi),
+            word_stop: self.index.stop_flags(),
+            edges: self.analyzer.config.ngram_stop_words == NgramStopWords::Edges,
+        };
+        let (grams, gram_keys, gram_dfs) =
+            SortedGrams::new(&self.rows, &packing, self.n_documents, pool, cancel)?;
+        if u32::try_from(grams.len()).is_err() {
+            return Err(Error::TooLarge(
+                "too many distinct n-grams for a document-term matrix (2^32)".into(),
+            ));
+        }
+        let words: Vec<u32> = if lo == 1 {
+            by_rank
+                .iter()
+                .copied()
+                .filter(|&w| self.uni_count[w as usize] > 0)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        let word_shift = bits * (hi as u32 - 1);
+        let word_keys: Vec<u64> = words
+            .iter()
+            .map(|&w| (u64::from(rank[w as usize]) + 1) << word_shift)
+            .collect();
+        let lists = SortedLists {
+            words: &words,
+            word_keys: &word_keys,
+            grams: &grams,
+            gram_keys: &gram_keys,
+            gram_dfs: &gram_dfs,
+        };
+        let n = words.len() + grams.len();
+        let mut features = Features {
+            refs: vec![Feature::default(); n],
+            count: vec![0; n],
+            df: vec![0; n],
+            keys: vec![0; n],
+            key_shift: 0,
+            by_rank,
+            grams: None,
+        };
+        self.merge_sorted(&lists, &mut features, pool);
+        features.grams = Some(grams);
+        Ok(features)
+    }
+
+    /// Fills `out` (as long as both lists) with the features of `lists` in key order. The lists merge
+    /// in parts: a part takes its stretch of n-grams and the words whose keys fall before the next
+    /// part's first n-gram, and fills its own stretch of the features.
+    fn merge_sorted(&self, lists: &SortedLists<'_>, out: &mut Features, pool: &ThreadPool) {
+        let (n_words, n_grams) = (lists.words.len(), lists.gram_keys.len());
+        let parts = if n_grams == 0 { 1 } else { self.threads * 4 };
+        let gram_at = |part: usize| n_grams * part / parts;
+        let word_at = |part: usize| match part {
+            0 => 0,
+            last if last == parts => n_words,
+            part => {
+                let first_gram = lists.gram_keys[gram_at(part)];
+                lists.word_keys.partition_point(|&k| k < first_gram)
+            }
+        };
+        let mut jobs = Vec::with_capacity(parts);
+        let (mut refs, mut count, mut df, mut keys) = (
+            &mut out.refs[..],
+            &mut out.count[..],
+            &mut out.df[..],
+            &mut out.keys[..],
+        );
+        for part in 0..parts {
+            let (grams, words) = (
+                gram_at(part)..gram_at(part + 1),
+                word_at(part)..word_at(part + 1),
+            );
+            let len = grams.len() + words.len();
+            let (refs_here, rest) = std::mem::take(&mut refs).split_at_mut(len);
+            refs = rest;
+            let (count_here, rest) = std::mem::take(&mut count).split_at_mut(len);
+            count = rest;
+            let (df_here, rest) = std::mem::take(&mut df).split_at_mut(len);
+            df = rest;
+            let (keys_here, rest) = std::mem::take(&mut keys).split_at_mut(len);
+            keys = rest;
+            jobs.push((grams, words, refs_here, count_here, df_here, keys_here));
+        }
+        pool.install(|| {
+            jobs.into_par_iter()
+                .for_each(|(mut grams, mut words, refs, count, df, keys)| {
+                    for at in 0..refs.len() {
+                        let next_is_word = match (words.clone().next(), grams.clone().next()) {
+                            (Some(w), Some(g)) => lists.word_keys[w] < lists.gram_keys[g],
+                            (w, _) => w.is_some(),
+                        };
+                        if next_is_word {
+                            let w = words.next().unwrap_or_default();
+                            let word = lists.words[w];
+                            refs[at] = Feature {
+                                table: NONE,
+                                id: word,
+                            };
+                            count[at] = self.uni_count[word as usize];
+                            df[at] = u64::from(self.uni_df[word as usize]);
+                            keys[at] = lists.word_keys[w];
+                        } else {
+                            let g = grams.next().unwrap_or_default();
+                            #[allow(clippy::cast_possible_truncation)]
+                            let id = g as u32;
+                            refs[at] = Feature { table: SORTED, id };
+                            count[at] = lists.grams.count(g);
+                            df[at] = u64::from(lists.gram_dfs[g]);
+                            keys[at] = lists.gram_keys[g];
+                        }
+                    }
+                });
+        });
     }
 
     /// The features at `keep` (ascending indices into `features`) as a table: their names, in one
@@ -954,6 +1134,23 @@ impl Counter {
         if i32::try_from(keep.len()).is_err() {
             return Err(Error::TooLarge("more than 2^31 features".into()));
         }
+        if let Some(grams) = &features.grams {
+            let (mut uni_col, mut gram_col) =
+                (vec![NONE; self.index.len()], vec![NONE; grams.len()]);
+            for (col, &f) in keep.iter().enumerate() {
+                let r = features.refs[f];
+                #[allow(clippy::cast_possible_truncation)]
+                let col = col as u32;
+                if r.table == NONE {
+                    uni_col[r.id as usize] = col;
+                } else {
+                    gram_col[r.id as usize] = col;
+                }
+            }
+            let lo = self.analyzer.config.ngram_range.0;
+            let uni_col = (lo == 1).then_some(&uni_col[..]);
+            return grams.matrix(&self.rows, &gram_col, uni_col, &pool(self.threads)?, cancel);
+        }
         let n_shards = self.shards.len();
         let mut cols = CounterColumns {
             n_columns: keep.len(),
@@ -1005,8 +1202,22 @@ impl Counter {
     }
 }
 
-/// A feature: a unigram (`table == NONE`, `id` = word id) or n-gram of table `table` whose id is
-/// `local id * shards + shard`, unique across shards.
+/// The two sorted lists [`Counter::features_by_sorting`] merges: the counted words in term order,
+/// and the n-grams counted by sorting, each with its packed key.
+struct SortedLists<'a> {
+    words: &'a [u32],
+    word_keys: &'a [u64],
+    grams: &'a SortedGrams,
+    gram_keys: &'a [u64],
+    gram_dfs: &'a [u32],
+}
+
+/// Marks a feature counted by sorting ([`Features::grams`]).
+const SORTED: u32 = NONE - 1;
+
+/// A feature: a unigram (`table == NONE`, `id` = word id), an n-gram counted by sorting (`table ==
+/// SORTED`), or an n-gram of table `table` whose id is `local id * shards + shard`, unique across
+/// shards.
 #[derive(Debug, Clone, Copy, Default)]
 struct Feature {
     table: u32,
@@ -1144,6 +1355,9 @@ pub struct Features {
     keys: Vec<u64>,
     key_shift: u32,
     by_rank: Vec<u32>,
+    /// The sorted windows of the n-grams, when counted by sorting: then an n-gram feature's ref is
+    /// `(SORTED, its index in them)`.
+    grams: Option<SortedGrams>,
 }
 
 impl Features {
@@ -1165,6 +1379,12 @@ impl Features {
     /// Document frequencies, in term order.
     pub fn dfs(&self) -> &[u64] {
         &self.df
+    }
+
+    /// Whether the n-grams were counted by sorting the kept rows' windows.
+    #[cfg(test)]
+    pub(super) fn counted_by_sorting(&self) -> bool {
+        self.grams.is_some()
     }
 }
 

@@ -7,6 +7,7 @@ mod counter;
 mod matrix;
 mod radix;
 mod shards;
+mod sorted_grams;
 mod vocab;
 mod word_index;
 mod words;

@@ -1,0 +1,764 @@
+//! N-grams counted by sorting, for a counter that keeps its documents' token ids.
+//!
+//! Counting n-grams into hash tables as documents arrive costs a cache miss per window: a corpus's
+//! n-gram tables are far larger than the caches. A counter that keeps every document's token ids
+//! anyway, to build a document-term matrix, can wait until its vocabulary is complete and write each
+//! window as one integer, its packed key (word ranks, see `Counter::pack_bits`) above its document
+//! number. Once sorted, equal n-grams lie together, in term order, with their documents ascending, so
+//! counts, document frequencies and matrix rows are read off in passes over memory in order. This
+//! applies when a key and a document number fit in 64 bits together; otherwise the counter counts the
+//! kept windows into its tables.
+
+use rayon::ThreadPool;
+use rayon::prelude::*;
+
+use super::analyzer::Streams;
+use super::matrix::{Csr, NONE, entry};
+use super::radix;
+use crate::error::{Error, Result};
+use crate::parallel::{Cancel, balanced_ranges};
+
+/// The packed key of `gram`: each word's rank + 1 in a field `bits` wide, first word highest, `hi`
+/// fields in all, missing words 0. Integer order is term order (see `Counter::pack_bits`).
+#[inline]
+pub(super) fn packed_key(gram: &[u32], rank: &[u32], bits: u32, hi: u32) -> u64 {
+    gram.iter().enumerate().fold(0u64, |key, (i, &w)| {
+        key | (u64::from(rank[w as usize]) + 1) << (bits * (hi - 1 - i as u32))
+    })
+}
+
+/// Bits that hold any document number below `n_docs`.
+fn doc_bits(n_docs: u64) -> u32 {
+    u64::BITS - n_docs.saturating_sub(1).leading_zeros()
+}
+
+/// Whether windows whose keys are `key_bits` wide pack with the numbers of `n_docs` documents.
+pub(super) fn fits(key_bits: u32, n_docs: u64) -> bool {
+    key_bits + doc_bits(n_docs) <= u64::BITS
+}
+
+/// Which windows count, and how their keys pack.
+pub(super) struct Packing<'a> {
+    /// Each word's position in term order.
+    pub rank: &'a [u32],
+    /// Bits per word of a key.
+    pub bits: u32,
+    pub ngram_range: (usize, usize),
+    pub word_stop: &'a [bool],
+    /// Skip n-grams that start or end with a stop word.
+    pub edges: bool,
+}
+
+/// Every counted window of a counter's documents, sorted by n-gram.
+#[derive(Debug, Default)]
+pub(super) struct SortedGrams {
+    /// Each window as `key << doc_bits | document`, by key, documents ascending within a key.
+    items: Vec<u64>,
+    doc_bits: u32,
+    /// Where each distinct n-gram's windows start in `items`, and last where the last one ends.
+    starts: Vec<usize>,
+}
+
+impl SortedGrams {
+    /// Sorts the windows of `streams` (documents `0..n_docs`, in order); returns them with each
+    /// n-gram's packed key and document frequency.
+    ///
+    /// # Errors
+    /// The job was cancelled.
+    pub fn new(
+        streams: &[Streams],
+        p: &Packing<'_>,
+        n_docs: u64,
+        pool: &ThreadPool,
+        cancel: &Cancel,
+    ) -> Result<(Self, Vec<u64>, Vec<u32>)> {
+        let doc_bits = doc_bits(n_docs);
+        let (items, runs) = sorted_windows(streams, p, doc_bits, pool, cancel)?;
+        let grams = SortedGrams {
+            items,
+            doc_bits,
+            starts: runs.starts,
+        };
+        Ok((grams, runs.keys, runs.dfs))
+    }
+
+    /// Number of distinct n-grams.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Windows of the `g`-th n-gram: its corpus count.
+    #[inline]
+    pub fn count(&self, g: usize) -> u64 {
+        (self.starts[g + 1] - self.starts[g]) as u64
+    }
+
+    /// Calls `visit(document, count)` for each document of `docs` holding the `gram`-th n-gram, in
+    /// order.
+    #[inline]
+    fn for_each_doc(
+        &self,
+        gram: usize,
+        docs: &std::ops::Range<u64>,
+        mut visit: impl FnMut(u64, u32),
+    ) {
+        let mask = (1u64 << self.doc_bits) - 1;
+        let run = &self.items[self.starts[gram]..self.starts[gram + 1]];
+        // Most n-grams occur once or twice; a long run is searched for the first document.
+        let mut at = if run.len() > 16 {
+            run.partition_point(|&x| x & mask < docs.start)
+        } else {
+            0
+        };
+        while at < run.len() {
+            let doc = run[at] & mask;
+            if doc >= docs.end {
+                break;
+            }
+            if doc < docs.start {
+                at += 1;
+                continue;
+            }
+            let mut n = 1;
+            while at + n < run.len() && run[at + n] & mask == doc {
+                n += 1;
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            visit(doc, n as u32);
+            at += n;
+        }
+    }
+
+    /// Calls `visit(document, column, count)` for each kept n-gram (`gram_col`) in the documents of
+    /// `part`, column by column.
+    ///
+    /// # Errors
+    /// The job was cancelled.
+    fn for_each_entry(
+        &self,
+        part: &Part<'_>,
+        gram_col: &[u32],
+        cancel: &Cancel,
+        mut visit: impl FnMut(u64, u32, u32),
+    ) -> Result<()> {
+        for (gram, &col) in gram_col.iter().enumerate() {
+            if gram % CHECK_EVERY == 0 {
+                cancel.check()?;
+            }
+            if col != NONE {
+                self.for_each_doc(gram, &part.docs, |doc, count| visit(doc, col, count));
+            }
+        }
+        Ok(())
+    }
+
+    /// The document-term matrix over columns `gram_col` (each n-gram's column, or [`NONE`]) and, with
+    /// unigrams counted, `uni_col` (each word's); `streams` hold documents `0..n` in order.
+    ///
+    /// The documents are split into parts, one per thread. Each part walks every kept n-gram's run of
+    /// windows for its own documents twice: once to size its rows, once to write them
+    /// ([`SortedGrams::write_rows`]).
+    ///
+    /// # Errors
+    /// The job was cancelled.
+    pub fn matrix(
+        &self,
+        streams: &[Streams],
+        gram_col: &[u32],
+        uni_col: Option<&[u32]>,
+        pool: &ThreadPool,
+        cancel: &Cancel,
+    ) -> Result<Csr> {
+        let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
+        let parts: Vec<Part<'_>> = balanced_ranges(&lens, pool.current_num_threads())
+            .into_iter()
+            .map(|r| Part::new(&streams[r], uni_col))
+            .collect();
+        // Each row's length: its kept words, then its n-grams.
+        let row_lens: Vec<Vec<usize>> = pool.install(|| {
+            parts
+                .par_iter()
+                .map(|part| {
+                    let mut lens: Vec<usize> =
+                        part.rows().map(|(s, d)| part.kept_words(s, d)).collect();
+                    let first = part.docs.start;
+                    #[allow(clippy::cast_possible_truncation)]
+                    self.for_each_entry(part, gram_col, cancel, |doc, _, _| {
+                        lens[(doc - first) as usize] += 1;
+                    })?;
+                    Ok(lens)
+                })
+                .collect::<Result<_>>()
+        })?;
+        let n_rows: usize = row_lens.iter().map(Vec::len).sum();
+        let nnz: usize = row_lens.iter().flatten().sum();
+        if i64::try_from(nnz).is_err() {
+            return Err(Error::TooLarge("matrix has too many entries".into()));
+        }
+        let mut out = Csr {
+            indptr: Vec::with_capacity(n_rows + 1),
+            indices: vec![0; nnz],
+            data: vec![0; nnz],
+        };
+        out.indptr.push(0);
+        let mut end = 0;
+        for &len in row_lens.iter().flatten() {
+            end += len as i64;
+            out.indptr.push(end);
+        }
+        let mut jobs = Vec::with_capacity(parts.len());
+        let (mut indices, mut data) = (out.indices.as_mut_slice(), out.data.as_mut_slice());
+        for (part, lens) in parts.iter().zip(&row_lens) {
+            let n: usize = lens.iter().sum();
+            let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
+            indices = rest;
+            let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
+            data = rest;
+            jobs.push((part, lens, Rows { ix, dt }));
+        }
+        pool.install(|| {
+            jobs.into_par_iter().try_for_each(|(part, lens, rows)| {
+                self.write_rows(part, lens, gram_col, rows, cancel)
+            })
+        })?;
+        Ok(out)
+    }
+
+    /// Writes the rows of `part`, `lens` long: each row's n-grams, then its words merged in.
+    ///
+    /// The n-grams come column by column, each to another row: written straight into the rows they
+    /// would miss the caches every time. So they are first split by blocks of rows, each block small
+    /// enough for a core's cache, and then each block's are placed.
+    ///
+    /// # Errors
+    /// The job was cancelled.
+    fn write_rows(
+        &self,
+        part: &Part<'_>,
+        lens: &[usize],
+        gram_col: &[u32],
+        mut rows: Rows<'_>,
+        cancel: &Cancel,
+    ) -> Result<()> {
+        // Where the next n-gram of each row goes: after the row's words.
+        let mut next = Vec::with_capacity(lens.len());
+        let mut blocks: Vec<usize> = Vec::new();
+        let mut block_of = Vec::with_capacity(lens.len());
+        let (mut row_start, mut block_size) = (0, 0);
+        for ((s, d), &len) in part.rows().zip(lens) {
+            let words = part.kept_words(s, d);
+            next.push(row_start + words);
+            row_start += len;
+            if blocks.is_empty() || (block_size + len > BLOCK_ENTRIES && block_size > 0) {
+                blocks.push(0);
+                block_size = 0;
+            }
+            block_size += len;
+            *blocks.last_mut().expect("a block is open") += len - words;
+            #[allow(clippy::cast_possible_truncation)]
+            block_of.push(blocks.len() as u32 - 1);
+        }
+        let mut cursor = Vec::with_capacity(blocks.len());
+        let mut total = 0;
+        for &n in &blocks {
+            cursor.push(total);
+            total += n;
+        }
+        let mut staged = vec![(0u32, 0u32, 0u32); total];
+        let first = part.docs.start;
+        #[allow(clippy::cast_possible_truncation)]
+        self.for_each_entry(part, gram_col, cancel, |doc, col, count| {
+            let row = (doc - first) as usize;
+            let c = &mut cursor[block_of[row] as usize];
+            staged[*c] = (row as u32, col, count);
+            *c += 1;
+        })?;
+        for &(row, col, count) in &staged {
+            let at = &mut next[row as usize];
+            rows.ix[*at] = col as i32;
+            rows.dt[*at] = i64::from(count);
+            *at += 1;
+        }
+        if let Some(cols) = part.uni_col {
+            merge_words(part, cols, lens, &mut rows);
+        }
+        Ok(())
+    }
+}
+
+/// A run of streams whose rows one job builds.
+struct Part<'a> {
+    streams: &'a [Streams],
+    /// Their documents.
+    docs: std::ops::Range<u64>,
+    uni_col: Option<&'a [u32]>,
+}
+
+impl<'a> Part<'a> {
+    fn new(streams: &'a [Streams], uni_col: Option<&'a [u32]>) -> Self {
+        let first = streams.first().map_or(0, |s| s.first_doc);
+        let end = streams
+            .last()
+            .map_or(0, |s| s.first_doc + s.n_docs() as u64);
+        Part {
+            streams,
+            docs: first..end,
+            uni_col,
+        }
+    }
+
+    /// Each document, as its stream and its index there.
+    fn rows(&self) -> impl Iterator<Item = (&'a Streams, usize)> + 'a {
+        self.streams
+            .iter()
+            .flat_map(|s| (0..s.n_docs()).map(move |d| (s, d)))
+    }
+
+    /// How many of the words of document `d` of `s` have a column.
+    fn kept_words(&self, s: &Streams, d: usize) -> usize {
+        self.uni_col.map_or(0, |cols| {
+            s.doc_unigrams(d)
+                .iter()
+                .filter(|&&(w, _)| cols[w as usize] != NONE)
+                .count()
+        })
+    }
+}
+
+/// The rows of a part: column indices and counts.
+struct Rows<'a> {
+    ix: &'a mut [i32],
+    dt: &'a mut [i64],
+}
+
+/// N-grams between checks for a cancel while building a matrix.
+const CHECK_EVERY: usize = 1 << 16;
+
+/// Row entries per block when placing n-grams in rows: 12 bytes of staged entry and 12 of row entry
+/// each, some 400 KB in all.
+const BLOCK_ENTRIES: usize = 1 << 14;
+
+/// Fills the front of each row of `part` (rows `lens` long, n-grams already at their ends) with the
+/// row's kept words, merging them into column order.
+fn merge_words(part: &Part<'_>, cols: &[u32], lens: &[usize], rows: &mut Rows<'_>) {
+    let mut words: Vec<u64> = Vec::new();
+    let mut row_start = 0;
+    for ((s, d), &len) in part.rows().zip(lens) {
+        words.clear();
+        words.extend(s.doc_unigrams(d).iter().filter_map(|&(w, count)| {
+            let c = cols[w as usize];
+            (c != NONE).then(|| entry(c, count))
+        }));
+        words.sort_unstable();
+        let row = row_start..row_start + len;
+        row_start += len;
+        let (ix, dt) = (&mut rows.ix[row.clone()], &mut rows.dt[row]);
+        // From the front: the row's n-grams sit behind the room left for its words, so the place
+        // written next is never past the next n-gram to read; once the words run out, the rest of
+        // the n-grams are in place.
+        let (mut g, mut k) = (words.len(), 0);
+        for &word in &words {
+            let (col, count) = ((word >> 32) as i32, (word & 0xFFFF_FFFF) as i64);
+            while g < len && ix[g] < col {
+                (ix[k], dt[k]) = (ix[g], dt[g]);
+                (g, k) = (g + 1, k + 1);
+            }
+            (ix[k], dt[k]) = (col, count);
+            k += 1;
+        }
+    }
+}
+
+/// Bits of a key that place a window in its bucket in the first pass of the sort: 4096 buckets keep
+/// a job's write positions within a core's cache, and leave buckets of a few thousand windows.
+const BUCKET_BITS: u32 = 12;
+
+/// Calls `f(key, document)` for every counted window of `streams`, in document order.
+///
+/// # Errors
+/// The job was cancelled (checked between streams).
+#[inline]
+fn for_each_window(
+    streams: &[Streams],
+    p: &Packing<'_>,
+    cancel: &Cancel,
+    mut f: impl FnMut(u64, u64),
+) -> Result<()> {
+    let (lo, hi) = p.ngram_range;
+    #[allow(clippy::cast_possible_truncation)]
+    let hi32 = hi as u32;
+    let mut put = |gram: &[u32], doc: u64| {
+        let n = gram.len();
+        if !(p.edges && (p.word_stop[gram[0] as usize] || p.word_stop[gram[n - 1] as usize])) {
+            f(packed_key(gram, p.rank, p.bits, hi32), doc);
+        }
+    };
+    for s in streams {
+        cancel.check()?;
+        for d in 0..s.n_docs() {
+            let doc = s.first_doc + d as u64;
+            for seg in s.doc_segments(d) {
+                for n in lo.max(2)..=hi {
+                    if seg.len() < n {
+                        break;
+                    }
+                    if n == 2 {
+                        // Bigrams, by far the most common, as fixed-size windows.
+                        for w in seg.windows(2) {
+                            put(&[w[0], w[1]], doc);
+                        }
+                    } else {
+                        seg.windows(n).for_each(|w| put(w, doc));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every counted window of `streams`, as `key << doc_bits | document`, sorted by key, documents
+/// ascending within a key.
+///
+/// A most-significant-digit radix sort whose first pass is fused with writing the windows: parts of
+/// the streams count their windows per bucket (the top [`BUCKET_BITS`] of the key), then write each
+/// straight into its bucket, every part to its own stretch of each bucket, in document order. Each
+/// bucket, small enough for a core's cache, is then sorted on the rest of its keys, stably.
+fn sorted_windows(
+    streams: &[Streams],
+    p: &Packing<'_>,
+    doc_bits: u32,
+    pool: &ThreadPool,
+    cancel: &Cancel,
+) -> Result<(Vec<u64>, Runs)> {
+    #[allow(clippy::cast_possible_truncation)]
+    let key_bits = p.bits * p.ngram_range.1 as u32;
+    let shift = key_bits.saturating_sub(BUCKET_BITS);
+    let n_buckets = 1usize << (key_bits - shift);
+    let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
+    let parts: Vec<&[Streams]> = balanced_ranges(&lens, pool.current_num_threads() * 2)
+        .into_iter()
+        .map(|r| &streams[r])
+        .collect();
+    let hists: Vec<Vec<usize>> = pool.install(|| {
+        parts
+            .par_iter()
+            .map(|part| {
+                let mut hist = vec![0usize; n_buckets];
+                #[allow(clippy::cast_possible_truncation)]
+                for_each_window(part, p, cancel, |key, _| {
+                    hist[(key >> shift) as usize] += 1;
+                })?;
+                Ok(hist)
+            })
+            .collect::<Result<_>>()
+    })?;
+    // Part q writes bucket b from `cursors[q][b]` on: after the buckets below b, and after the
+    // earlier parts' windows of bucket b.
+    let mut cursors = vec![vec![0usize; n_buckets]; parts.len()];
+    let mut bucket_ends = Vec::with_capacity(n_buckets);
+    let mut at = 0;
+    for b in 0..n_buckets {
+        for (q, hist) in hists.iter().enumerate() {
+            cursors[q][b] = at;
+            at += hist[b];
+        }
+        bucket_ends.push(at);
+    }
+    drop(hists);
+    let mut items = vec![0u64; at];
+    {
+        let out = Scatter::new(&mut items);
+        let ends: Vec<Vec<usize>> = (0..parts.len())
+            .map(|q| {
+                (0..n_buckets)
+                    .map(|b| cursors.get(q + 1).map_or(bucket_ends[b], |c| c[b]))
+                    .collect()
+            })
+            .collect();
+        pool.install(|| {
+            parts
+                .par_iter()
+                .zip(cursors.par_iter_mut())
+                .zip(&ends)
+                .try_for_each(|((part, cursor), ends)| {
+                    for_each_window(part, p, cancel, |key, doc| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let b = (key >> shift) as usize;
+                        out.write(cursor[b], ends[b], key << doc_bits | doc);
+                        cursor[b] += 1;
+                    })
+                })
+        })?;
+    }
+    cancel.check()?;
+    let mut buckets = Vec::with_capacity(n_buckets);
+    let mut rest = items.as_mut_slice();
+    let mut from = 0;
+    for &end in &bucket_ends {
+        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(end - from);
+        rest = tail;
+        buckets.push((from, bucket));
+        from = end;
+    }
+    let pieces: Vec<Runs> = pool.install(|| {
+        buckets
+            .into_par_iter()
+            .map_init(Vec::new, |scratch, (first, bucket)| {
+                scratch.resize(bucket.len(), 0);
+                let scratch = &mut scratch[..bucket.len()];
+                // Within a bucket only the key's low `shift` bits differ: the sort reads no more
+                // bytes than hold them.
+                let low = |x: &u64| (x >> doc_bits) & ((1u64 << shift) - 1);
+                match shift.div_ceil(8) {
+                    0..=2 => radix::sort_slice::<_, _, 2>(bucket, scratch, low),
+                    3 => radix::sort_slice::<_, _, 3>(bucket, scratch, low),
+                    4 => radix::sort_slice::<_, _, 4>(bucket, scratch, low),
+                    _ => radix::sort_slice::<_, _, 8>(bucket, scratch, low),
+                }
+                runs(bucket, first, doc_bits)
+            })
+            .collect()
+    });
+    let n: usize = pieces.iter().map(|p| p.starts.len()).sum();
+    let mut all = Runs {
+        starts: Vec::with_capacity(n + 1),
+        keys: Vec::with_capacity(n),
+        dfs: Vec::with_capacity(n),
+    };
+    for p in pieces {
+        all.starts.extend(p.starts);
+        all.keys.extend(p.keys);
+        all.dfs.extend(p.dfs);
+    }
+    all.starts.push(items.len());
+    Ok((items, all))
+}
+
+/// Where each distinct key of the sorted `items` starts (offset by `first`, their place in all the
+/// items), and how many documents each key's windows hold.
+fn runs(items: &[u64], first: usize, doc_bits: u32) -> Runs {
+    let mut runs = Runs::default();
+    let mut prev = None;
+    for (i, &x) in items.iter().enumerate() {
+        let (k, doc) = (x >> doc_bits, x ^ (x >> doc_bits << doc_bits));
+        match prev {
+            Some((pk, pd)) if pk == k => {
+                if pd != doc {
+                    *runs.dfs.last_mut().expect("a run is open") += 1;
+                }
+            }
+            _ => {
+                runs.starts.push(first + i);
+                runs.keys.push(k);
+                runs.dfs.push(1u32);
+            }
+        }
+        prev = Some((k, doc));
+    }
+    runs
+}
+
+/// The distinct keys of sorted windows: where each one's windows start, the key, and how many
+/// documents its windows hold.
+#[derive(Debug, Default)]
+pub(super) struct Runs {
+    pub starts: Vec<usize>,
+    pub keys: Vec<u64>,
+    pub dfs: Vec<u32>,
+}
+
+/// A slice that parallel jobs write at positions each owns alone.
+struct Scatter<'a> {
+    ptr: *mut u64,
+    _slice: std::marker::PhantomData<&'a mut [u64]>,
+    len: usize,
+}
+
+// SAFETY: jobs write through `Scatter::write` only below the end of a stretch they own (checked).
+unsafe impl Sync for Scatter<'_> {}
+
+impl<'a> Scatter<'a> {
+    fn new(slice: &'a mut [u64]) -> Self {
+        Scatter {
+            ptr: slice.as_mut_ptr(),
+            _slice: std::marker::PhantomData,
+            len: slice.len(),
+        }
+    }
+
+    /// Writes `value` at `at`, inside a caller's own stretch that ends at `end`.
+    #[inline]
+    fn write(&self, at: usize, end: usize, value: u64) {
+        assert!(at < end && end <= self.len, "a write left its stretch");
+        // SAFETY: `at` is in bounds, and inside the stretch ending at `end`, which only the caller
+        // writes: the stretches of a pass are disjoint (see `sorted_windows`).
+        unsafe { self.ptr.add(at).write(value) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{doc_bits, fits};
+    use crate::parallel::Cancel;
+    use crate::terms::{CountConfig, Counter, NgramStopWords};
+    use crate::tokenize::{TokenizerConfig, WordTokenizerConfig};
+
+    /// Documents over a small vocabulary, so n-grams repeat within and across documents; some empty,
+    /// some a single word, some with sentence breaks.
+    fn corpus(n_docs: usize, seed: u64) -> Vec<String> {
+        const WORDS: &[&str] = &[
+            "the", "of", "bank", "England", "rates", "rose", "Zürich", "talks", "on", "Monday",
+            "東京", "deal", "a", "and", "New", "York", "Yorker", "new",
+        ];
+        let mut state = seed;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        };
+        (0..n_docs)
+            .map(|_| {
+                let len = match next() % 10 {
+                    0 => 0,
+                    1 => 1,
+                    _ => next() % 40,
+                };
+                let mut doc = String::new();
+                for _ in 0..len {
+                    let sep = if next() % 9 == 0 { ". " } else { " " };
+                    doc.push_str(WORDS[next() % WORDS.len()]);
+                    doc.push_str(sep);
+                }
+                doc
+            })
+            .collect()
+    }
+
+    fn configs() -> Vec<CountConfig> {
+        let word = TokenizerConfig::Word(WordTokenizerConfig::default());
+        let stops = vec!["a".into(), "and".into(), "of".into(), "the".into()];
+        vec![
+            CountConfig {
+                ngram_range: (1, 2),
+                ..CountConfig::default()
+            },
+            CountConfig {
+                ngram_range: (2, 3),
+                stop_words: stops.clone(),
+                ..CountConfig::default()
+            },
+            CountConfig {
+                tokenizer: word.clone(),
+                ngram_range: (1, 3),
+                cross_sentences: false,
+                stop_words: stops.clone(),
+                ngram_stop_words: NgramStopWords::Edges,
+            },
+            CountConfig {
+                tokenizer: word,
+                ngram_range: (1, 4),
+                cross_sentences: false,
+                stop_words: stops,
+                ngram_stop_words: NgramStopWords::Keep,
+            },
+        ]
+    }
+
+    /// A counter that keeps rows, fed `docs` in batches of `batch`.
+    fn counter(config: &CountConfig, docs: &[String], threads: usize, batch: usize) -> Counter {
+        let mut c = Counter::new(config.clone(), Some(threads), true).unwrap();
+        for chunk in docs.chunks(batch) {
+            c.update(chunk, &Cancel::new()).unwrap();
+        }
+        c
+    }
+
+    #[test]
+    fn sorting_counts_what_the_tables_count() {
+        let docs = corpus(400, 5);
+        for config in configs() {
+            for (threads, batch) in [(1, 400), (3, 37)] {
+                let mut sorted = counter(&config, &docs, threads, batch);
+                let mut tabled = counter(&config, &docs, threads, batch);
+                tabled.sort_kept = false;
+                let cancel = Cancel::new();
+                let (a, b) = (
+                    sorted.features(&cancel).unwrap(),
+                    tabled.features(&cancel).unwrap(),
+                );
+                assert!(a.counted_by_sorting() && !b.counted_by_sorting());
+                assert_eq!(a.counts(), b.counts(), "{config:?}");
+                assert_eq!(a.dfs(), b.dfs(), "{config:?}");
+                let all: Vec<usize> = (0..a.len()).collect();
+                let some: Vec<usize> = (0..a.len()).filter(|i| i % 3 != 1).collect();
+                for keep in [&all, &some] {
+                    assert_eq!(
+                        sorted.feature_names(&a, keep).unwrap(),
+                        tabled.feature_names(&b, keep).unwrap()
+                    );
+                    assert_eq!(
+                        sorted.matrix(&a, keep, &cancel).unwrap(),
+                        tabled.matrix(&b, keep, &cancel).unwrap(),
+                        "{config:?} threads {threads} batch {batch}"
+                    );
+                }
+                // Results asked for after sorting count the kept rows into the tables.
+                assert_eq!(
+                    sorted.stats(crate::terms::Pruning::default()).unwrap(),
+                    tabled.stats(crate::terms::Pruning::default()).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn odd_corpora_sort_too() {
+        let config = &configs()[0];
+        for docs in [
+            vec!["one".to_owned()],
+            vec!["just words".to_owned()],
+            vec![String::new(), "a b".into(), String::new()],
+            vec!["x".to_owned(); 5],
+        ] {
+            let mut sorted = counter(config, &docs, 2, 2);
+            let mut tabled = counter(config, &docs, 2, 2);
+            tabled.sort_kept = false;
+            let cancel = Cancel::new();
+            let (a, b) = (
+                sorted.features(&cancel).unwrap(),
+                tabled.features(&cancel).unwrap(),
+            );
+            assert_eq!((a.counts(), a.dfs()), (b.counts(), b.dfs()), "{docs:?}");
+            let all: Vec<usize> = (0..a.len()).collect();
+            assert_eq!(
+                sorted.matrix(&a, &all, &cancel).unwrap(),
+                tabled.matrix(&b, &all, &cancel).unwrap(),
+                "{docs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cancelled_sort_is_an_error() {
+        let docs = corpus(50, 9);
+        let mut c = counter(&configs()[0], &docs, 2, 50);
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert!(c.features(&cancel).is_err());
+    }
+
+    #[test]
+    fn document_numbers_take_only_the_bits_they_need() {
+        assert_eq!(doc_bits(0), 0);
+        assert_eq!(doc_bits(1), 0);
+        assert_eq!(doc_bits(2), 1);
+        assert_eq!(doc_bits(1 << 20), 20);
+        assert_eq!(doc_bits((1 << 20) + 1), 21);
+        assert!(fits(64, 1));
+        assert!(!fits(64, 2));
+        assert!(fits(44, 1 << 20));
+        assert!(!fits(45, 1 << 20));
+    }
+}
