@@ -217,8 +217,8 @@ impl SortedGrams {
             jobs.push((part, lens, Rows { ix, dt }));
         }
         pool.install(|| {
-            jobs.into_par_iter().try_for_each(|(part, lens, rows)| {
-                self.write_rows(part, lens, gram_col, rows, cancel)
+            jobs.into_par_iter().try_for_each(|(part, lens, mut rows)| {
+                self.write_rows(part, lens, gram_col, &mut rows, cancel)
             })
         })?;
         Ok(out)
@@ -227,8 +227,9 @@ impl SortedGrams {
     /// Writes the rows of `part`, `lens` long: each row's n-grams, then its words merged in.
     ///
     /// The n-grams come column by column, each to another row: written straight into the rows they
-    /// would miss the caches every time. So they are first split by blocks of rows, each block small
-    /// enough for a core's cache, and then each block's are placed.
+    /// would miss the caches every time. So they are first staged by blocks of rows, each block small
+    /// enough for a core's cache; then, block by block, they are placed in their rows and the rows'
+    /// words merged in.
     ///
     /// # Errors
     /// The job was cancelled.
@@ -237,50 +238,76 @@ impl SortedGrams {
         part: &Part<'_>,
         lens: &[usize],
         gram_col: &[u32],
-        mut rows: Rows<'_>,
+        rows: &mut Rows<'_>,
         cancel: &Cancel,
     ) -> Result<()> {
-        // Where the next n-gram of each row goes: after the row's words.
-        let mut next = Vec::with_capacity(lens.len());
-        let mut blocks: Vec<usize> = Vec::new();
+        let docs: Vec<(&Streams, usize)> = part.rows().collect();
+        // Where each row starts, and where its next n-gram goes: after the row's words.
+        let (mut starts, mut next) = (
+            Vec::with_capacity(lens.len()),
+            Vec::with_capacity(lens.len()),
+        );
+        // Blocks of rows, each with its n-gram entries.
+        let mut blocks: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
         let mut block_of = Vec::with_capacity(lens.len());
         let (mut row_start, mut block_size) = (0, 0);
-        for ((s, d), &len) in part.rows().zip(lens) {
+        for (row, (&(s, d), &len)) in docs.iter().zip(lens).enumerate() {
             let words = part.kept_words(s, d);
+            starts.push(row_start);
             next.push(row_start + words);
             row_start += len;
             if blocks.is_empty() || (block_size + len > BLOCK_ENTRIES && block_size > 0) {
-                blocks.push(0);
+                blocks.push((row..row, 0));
                 block_size = 0;
             }
             block_size += len;
-            *blocks.last_mut().expect("a block is open") += len - words;
+            let block = blocks.last_mut().expect("a block is open");
+            block.0.end = row + 1;
+            block.1 += len - words;
             #[allow(clippy::cast_possible_truncation)]
             block_of.push(blocks.len() as u32 - 1);
         }
-        let mut cursor = Vec::with_capacity(blocks.len());
+        // Each block's n-grams are staged in the rows' own space, blocks in order: a block's stage
+        // starts no later than its rows (each row holds at least its n-grams), so placing the blocks
+        // last to first never writes over a stage not yet read.
+        let mut stage_starts = Vec::with_capacity(blocks.len());
         let mut total = 0;
-        for &n in &blocks {
-            cursor.push(total);
-            total += n;
+        for (_, grams) in &blocks {
+            stage_starts.push(total);
+            total += grams;
         }
-        let mut staged = vec![(0u32, 0u32, 0u32); total];
+        let mut cursor = stage_starts.clone();
         let first = part.docs.start;
         #[allow(clippy::cast_possible_truncation)]
         self.for_each_entry(part, gram_col, cancel, |doc, col, count| {
             let row = (doc - first) as usize;
-            let c = &mut cursor[block_of[row] as usize];
-            staged[*c] = (row as u32, col, count);
-            *c += 1;
-        })?;
-        for &(row, col, count) in &staged {
-            let at = &mut next[row as usize];
-            rows.ix[*at] = col as i32;
-            rows.dt[*at] = i64::from(count);
+            let at = &mut cursor[block_of[row] as usize];
+            (rows.ix[*at], rows.dt[*at]) = (row as u32 as i32, entry(col, count) as i64);
             *at += 1;
-        }
-        if let Some(cols) = part.uni_col {
-            merge_words(part, cols, lens, &mut rows);
+        })?;
+        let mut staged: Vec<(u32, u64)> = Vec::new();
+        let mut words = Vec::new();
+        for ((block_rows, grams), &from) in blocks.iter().zip(&stage_starts).rev() {
+            staged.clear();
+            staged.extend((from..from + grams).map(|i| (rows.ix[i] as u32, rows.dt[i] as u64)));
+            for &(row, e) in &staged {
+                let at = &mut next[row as usize];
+                (rows.ix[*at], rows.dt[*at]) = ((e >> 32) as i32, (e & 0xFFFF_FFFF) as i64);
+                *at += 1;
+            }
+            if let Some(cols) = part.uni_col {
+                for row in block_rows.clone() {
+                    let (s, d) = docs[row];
+                    let range = starts[row]..starts[row] + lens[row];
+                    merge_words(
+                        s.doc_unigrams(d),
+                        cols,
+                        &mut words,
+                        &mut rows.ix[range.clone()],
+                        &mut rows.dt[range],
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -334,38 +361,37 @@ struct Rows<'a> {
 /// N-grams between checks for a cancel while building a matrix.
 const CHECK_EVERY: usize = 1 << 16;
 
-/// Row entries per block when placing n-grams in rows: 12 bytes of staged entry and 12 of row entry
-/// each, some 400 KB in all.
+/// Row entries per block when placing n-grams in rows: 12 bytes each, some 200 KB a block.
 const BLOCK_ENTRIES: usize = 1 << 14;
 
-/// Fills the front of each row of `part` (rows `lens` long, n-grams already at their ends) with the
-/// row's kept words, merging them into column order.
-fn merge_words(part: &Part<'_>, cols: &[u32], lens: &[usize], rows: &mut Rows<'_>) {
-    let mut words: Vec<u64> = Vec::new();
-    let mut row_start = 0;
-    for ((s, d), &len) in part.rows().zip(lens) {
-        words.clear();
-        words.extend(s.doc_unigrams(d).iter().filter_map(|&(w, count)| {
-            let c = cols[w as usize];
-            (c != NONE).then(|| entry(c, count))
-        }));
-        words.sort_unstable();
-        let row = row_start..row_start + len;
-        row_start += len;
-        let (ix, dt) = (&mut rows.ix[row.clone()], &mut rows.dt[row]);
-        // From the front: the row's n-grams sit behind the room left for its words, so the place
-        // written next is never past the next n-gram to read; once the words run out, the rest of
-        // the n-grams are in place.
-        let (mut g, mut k) = (words.len(), 0);
-        for &word in &words {
-            let (col, count) = ((word >> 32) as i32, (word & 0xFFFF_FFFF) as i64);
-            while g < len && ix[g] < col {
-                (ix[k], dt[k]) = (ix[g], dt[g]);
-                (g, k) = (g + 1, k + 1);
-            }
-            (ix[k], dt[k]) = (col, count);
-            k += 1;
+/// Fills the front of a row (`ix`, `dt`; its n-grams already at its end) with its kept words (the
+/// document's `unigrams` with a column in `cols`), merging them into column order; `words` is
+/// scratch space.
+fn merge_words(
+    unigrams: &[(u32, u32)],
+    cols: &[u32],
+    words: &mut Vec<u64>,
+    ix: &mut [i32],
+    dt: &mut [i64],
+) {
+    words.clear();
+    words.extend(unigrams.iter().filter_map(|&(w, count)| {
+        let c = cols[w as usize];
+        (c != NONE).then(|| entry(c, count))
+    }));
+    words.sort_unstable();
+    // From the front: the row's n-grams sit behind the room left for its words, so the place written
+    // next is never past the next n-gram to read; once the words run out, the rest of the n-grams are
+    // in place.
+    let (mut g, mut k) = (words.len(), 0);
+    for &word in words.iter() {
+        let (col, count) = ((word >> 32) as i32, (word & 0xFFFF_FFFF) as i64);
+        while g < ix.len() && ix[g] < col {
+            (ix[k], dt[k]) = (ix[g], dt[g]);
+            (g, k) = (g + 1, k + 1);
         }
+        (ix[k], dt[k]) = (col, count);
+        k += 1;
     }
 }
 
