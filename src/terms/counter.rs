@@ -980,10 +980,9 @@ impl Counter {
             Vec::new()
         };
         #[allow(clippy::cast_possible_truncation)]
-        let word_shift = bits * (hi as u32 - 1);
         let word_keys: Vec<u64> = words
             .iter()
-            .map(|&w| (u64::from(rank[w as usize]) + 1) << word_shift)
+            .map(|&w| sorted_grams::packed_key(&[w], &rank, bits, hi as u32))
             .collect();
         let lists = SortedLists {
             words: &words,
