@@ -350,3 +350,17 @@ fn names_read_from_packed_keys_equal_names_read_from_the_tables() {
         }
     }
 }
+
+#[test]
+fn features_from_before_an_update_are_refused() {
+    let docs = corpus(60, 31);
+    for config in configs() {
+        let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
+        c.update(&docs[..30], &Cancel::new()).unwrap();
+        let f = c.features(&Cancel::new()).unwrap();
+        c.update(&docs[30..], &Cancel::new()).unwrap();
+        let all: Vec<usize> = (0..f.len()).collect();
+        let err = c.matrix(&f, &all, &Cancel::new()).unwrap_err().to_string();
+        assert!(err.contains("features"), "{err}");
+    }
+}

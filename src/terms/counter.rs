@@ -943,6 +943,7 @@ impl Counter {
             key_shift,
             by_rank,
             grams: None,
+            n_documents: self.n_documents,
         })
     }
 
@@ -1000,6 +1001,7 @@ impl Counter {
             key_shift: 0,
             by_rank,
             grams: None,
+            n_documents: self.n_documents,
         };
         self.merge_sorted(&lists, &mut features, pool);
         features.grams = Some(grams);
@@ -1120,7 +1122,8 @@ impl Counter {
     /// become columns `0..keep.len()`. Needs `keep_rows`.
     ///
     /// # Errors
-    /// The counter did not keep rows, `keep` is not ascending or out of range, or the job was cancelled.
+    /// The counter did not keep rows, `features` predate its last update, `keep` is not ascending or
+    /// out of range, or the job was cancelled.
     pub fn matrix(&self, features: &Features, keep: &[usize], cancel: &Cancel) -> Result<Csr> {
         self.check_usable()?;
         if !self.keep_rows {
@@ -1130,6 +1133,14 @@ impl Counter {
             ));
         }
         check_keep(features, keep)?;
+        if features.n_documents != self.n_documents {
+            // Rows counted since have no n-grams in these features (nor, without sorting, in the
+            // tables yet).
+            return Err(Error::config(
+                "features",
+                "these features were computed before the last update; compute them again",
+            ));
+        }
         if i32::try_from(keep.len()).is_err() {
             return Err(Error::TooLarge("more than 2^31 features".into()));
         }
@@ -1357,6 +1368,8 @@ pub struct Features {
     /// The sorted windows of the n-grams, when counted by sorting: then an n-gram feature's ref is
     /// `(SORTED, its index in them)`.
     grams: Option<SortedGrams>,
+    /// Documents counted when the features were computed: a matrix needs features of all of them.
+    n_documents: u64,
 }
 
 impl Features {
