@@ -13,6 +13,13 @@ use crate::parallel::Cancel;
 /// at a time; sixteen in flight cover the latency.
 const AHEAD: usize = 16;
 
+/// Whether the window `gram` counts as an n-gram: with `edges`, one that starts or ends with a stop
+/// word does not. The rule for both ways of counting (these shards, and sorting kept windows).
+#[inline]
+pub(super) fn is_counted(gram: &[u32], word_stop: &[bool], edges: bool) -> bool {
+    !(edges && (word_stop[gram[0] as usize] || word_stop[gram[gram.len() - 1] as usize]))
+}
+
 /// What every shard of an n-gram counting step shares.
 pub(super) struct ShardJob<'a> {
     pub streams: &'a [Streams],
@@ -89,10 +96,7 @@ impl ShardJob<'_> {
                         return false;
                     }
                     let gram = &s.ids[pos..pos + n];
-                    if self.edges
-                        && (self.word_stop[gram[0] as usize]
-                            || self.word_stop[gram[n - 1] as usize])
-                    {
+                    if !is_counted(gram, self.word_stop, self.edges) {
                         continue;
                     }
                     let hash = if N == 2 {

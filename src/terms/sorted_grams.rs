@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use super::analyzer::Streams;
 use super::matrix::{Csr, NONE, entry};
 use super::radix;
+use super::shards::is_counted;
 use crate::error::{Error, Result};
 use crate::parallel::{Cancel, balanced_ranges};
 
@@ -414,8 +415,7 @@ fn for_each_window(
     #[allow(clippy::cast_possible_truncation)]
     let hi32 = hi as u32;
     let mut put = |gram: &[u32], doc: u64| {
-        let n = gram.len();
-        if !(p.edges && (p.word_stop[gram[0] as usize] || p.word_stop[gram[n - 1] as usize])) {
+        if is_counted(gram, p.word_stop, p.edges) {
             f(packed_key(gram, p.rank, p.bits, hi32), doc);
         }
     };
