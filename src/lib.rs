@@ -12,6 +12,7 @@ mod alloc;
 pub mod entities;
 pub mod error;
 mod hugepages;
+mod prefetch;
 pub mod tokenize;
 
 pub use error::{Error, Result};

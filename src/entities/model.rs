@@ -17,9 +17,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 mod lexicon;
-mod prefetch;
+use crate::prefetch::prefetch;
 pub use lexicon::Lexicon;
-use prefetch::prefetch;
 
 /// No weight row: the feature was never seen in training.
 const NO_ROW: u32 = u32::MAX;

@@ -112,15 +112,7 @@ impl NgramTable {
     /// n-grams ahead, so the misses of a table far larger than the caches overlap.
     #[inline]
     pub fn prefetch(&self, hash: u64) {
-        let i = hash as usize & (self.entries.len() - 1);
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint and cannot fault; the address is inside `entries` anyway.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(self.entries.as_ptr().add(i).cast::<i8>());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
+        crate::prefetch::prefetch(&self.entries[hash as usize & (self.entries.len() - 1)]);
     }
 
     /// The entry index of `gram`, or the free entry where it would go.

@@ -2,7 +2,7 @@
 
 /// Asks the CPU to start loading the cache line holding `value`. A hint: it changes no result.
 #[inline]
-pub(super) fn prefetch<T>(value: &T) {
+pub(crate) fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch has no architectural effect and cannot fault; the pointer comes from a live
     // reference anyway.
