@@ -85,9 +85,14 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     let mut full = false;
     // The words of the current document (without `unigram_rows`; with it, its pairs in `uni`).
     let mut doc_words: Vec<u32> = Vec::new();
+    // Filled lengths of `streams.uni` and `doc_words`, whose tails are scratch: whether a token is its
+    // word's first in the document is a coin toss for the branch predictor, so every token writes its
+    // pair and only a first one advances the length.
+    let mut n_uni = 0usize;
+    let mut n_doc_words = 0usize;
     for doc in docs {
         cancel.check()?;
-        let doc_start = streams.uni.len();
+        let doc_start = n_uni;
         analyzer.for_each_key(
             doc.as_ref(),
             seed,
@@ -120,18 +125,16 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                     if c.count == 0 && id & FRESH == 0 {
                         touched.push(id);
                     }
-                    if c.count & IN_DOC == 0 {
-                        c.df += 1;
-                        if unigram_rows {
-                            // The batch count so far; the document's end turns it into the
-                            // document's count.
-                            streams.uni.push((id, c.count));
-                        } else {
-                            doc_words.push(id);
-                        }
-                        c.count |= IN_DOC;
+                    let first = c.count & IN_DOC == 0;
+                    c.df += u32::from(first);
+                    if unigram_rows {
+                        // The batch count so far; the document's end turns it into the
+                        // document's count.
+                        put(&mut streams.uni, &mut n_uni, (id, c.count), first);
+                    } else {
+                        put(&mut doc_words, &mut n_doc_words, id, first);
                     }
-                    c.count += 1;
+                    c.count = (c.count | IN_DOC) + 1;
                 }
                 if need_streams {
                     streams.ids.push(id);
@@ -139,15 +142,16 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             },
         );
         if unigram_rows {
-            for pair in &mut streams.uni[doc_start..] {
+            for pair in &mut streams.uni[doc_start..n_uni] {
                 let c = counts_of(counts, fresh, pair.0);
                 c.count &= !IN_DOC;
                 pair.1 = c.count - pair.1;
             }
         } else {
-            for id in doc_words.drain(..) {
+            for &id in &doc_words[..n_doc_words] {
                 counts_of(counts, fresh, id).count &= !IN_DOC;
             }
+            n_doc_words = 0;
         }
         if full {
             return Err(Error::TooLarge(format!(
@@ -155,7 +159,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             )));
         }
         if unigram_rows {
-            streams.uni_ends.push(streams.uni.len());
+            streams.uni_ends.push(n_uni);
         }
         if need_streams {
             streams.close_doc();
@@ -163,11 +167,27 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             streams.doc_ends.push(0);
         }
     }
+    streams.uni.truncate(n_uni);
     Ok(Chunk {
         streams,
         n_tokens,
         slot: 0,
     })
+}
+
+/// Writes `value` at `buf[*len]`, growing `buf` if needed, and keeps it (advances `len`) when `keep`.
+#[inline]
+fn put<T: Copy + Default>(buf: &mut Vec<T>, len: &mut usize, value: T, keep: bool) {
+    if *len == buf.len() {
+        grow(buf);
+    }
+    buf[*len] = value;
+    *len += usize::from(keep);
+}
+
+#[cold]
+fn grow<T: Copy + Default>(buf: &mut Vec<T>) {
+    buf.resize(buf.len() * 2 + 1024, T::default());
 }
 
 /// The batch counts of `id`: a corpus id, or [`FRESH`] plus a local id.

@@ -13,22 +13,27 @@ pub(crate) fn for_each_ascii_run<F: FnMut(usize, usize)>(text: &[u8], min_len: u
     let mut base = 0;
     let mut in_run = false;
     let mut start = 0;
+    let mut cur = mask_at(text, 0);
+    // Bit 63 of the previous block's mask.
+    let mut before = 0u64;
     while base < n {
-        let m = if base + 64 <= n {
-            word_mask(text[base..base + 64].try_into().unwrap_or(&[0; 64]))
+        let next = mask_at(text, base + 64);
+        // Runs of one byte are dropped from the mask itself (a byte stays if a neighbour is a word
+        // byte too): a one-letter token is common enough ("a", the "s" of "'s") that a length test
+        // per run would keep the branch predictor guessing.
+        let m = if min_len >= 2 {
+            cur & ((cur << 1 | before) | (cur >> 1 | (next & 1) << 63))
         } else {
-            // Zero bytes are not word bytes, so the padding ends any run at the end of the text.
-            let mut block = [0u8; 64];
-            block[..n - base].copy_from_slice(&text[base..]);
-            word_mask(&block)
+            cur
         };
+        before = cur >> 63;
         // Bit i is set where byte i differs in kind from the byte before it: each edge toggles the run.
         let mut edges = m ^ ((m << 1) | u64::from(in_run));
         while edges != 0 {
             let at = base + edges.trailing_zeros() as usize;
             edges &= edges - 1;
             if in_run {
-                if at - start >= min_len {
+                if min_len <= 2 || at - start >= min_len {
                     f(start, at);
                 }
             } else {
@@ -36,10 +41,26 @@ pub(crate) fn for_each_ascii_run<F: FnMut(usize, usize)>(text: &[u8], min_len: u
             }
             in_run = !in_run;
         }
+        cur = next;
         base += 64;
     }
     if in_run && n - start >= min_len {
         f(start, n);
+    }
+}
+
+/// The word-byte mask of the 64 bytes of `text` from `base`; zero bytes pad past the end, and are
+/// not word bytes, so a run ends with the text.
+#[inline]
+fn mask_at(text: &[u8], base: usize) -> u64 {
+    if let Some(block) = text.get(base..base + 64) {
+        word_mask(block.try_into().unwrap_or(&[0; 64]))
+    } else if base < text.len() {
+        let mut block = [0u8; 64];
+        block[..text.len() - base].copy_from_slice(&text[base..]);
+        word_mask(&block)
+    } else {
+        0
     }
 }
 
@@ -129,7 +150,7 @@ mod tests {
                         alphabet[(state >> 33) as usize % alphabet.len()]
                     })
                     .collect();
-                for min_len in [1, 2] {
+                for min_len in [1, 2, 3] {
                     let mut got = Vec::new();
                     for_each_ascii_run(&text, min_len, |s, e| got.push((s, e)));
                     assert_eq!(
