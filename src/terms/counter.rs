@@ -265,12 +265,12 @@ impl Counter {
             let fresh = std::mem::replace(&mut slot.fresh, WordTable::new(seed));
             for (key, text, e) in fresh.words() {
                 let word = text.as_bytes();
-                let id = index.find(key, word).unwrap_or_else(|| {
+                let (id, new) = index.find_or_insert(key, word, e.is_stop());
+                if new {
                     *plain_words &= !word.is_empty() && word.iter().all(|&b| b > b' ');
                     uni_count.push(0);
                     uni_df.push(0);
-                    index.insert(key, word, e.is_stop())
-                });
+                }
                 slot.fresh_ids.push(id);
                 uni_count[id as usize] += u64::from(e.counts.count);
                 uni_df[id as usize] += e.counts.df;

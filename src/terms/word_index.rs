@@ -72,11 +72,32 @@ impl WordIndex {
         }
     }
 
-    /// Adds a word that is not in the index yet (`word`: its text as stored, whose key is `key`);
-    /// returns its id. Callers keep the count below [`MAX_WORDS`].
-    pub fn insert(&mut self, key: Key, word: &[u8], stop: bool) -> u32 {
-        debug_assert!(self.len() < MAX_WORDS);
+    /// The id of the word with key `key` (text `word`, as stored), added with stop flag `stop` if it
+    /// is new, and whether it was added. One probe serves both the search and the insertion.
+    /// Callers keep the count below [`MAX_WORDS`].
+    pub fn find_or_insert(&mut self, key: Key, word: &[u8], stop: bool) -> (u32, bool) {
         debug_assert_eq!(key, Key::of(word, self.seed));
+        let hash = key.hash(self.seed);
+        let fragment = fragment(hash, self.id_bits);
+        #[allow(clippy::cast_possible_truncation)]
+        let id_mask = ((1u64 << self.id_bits) - 1) as u32;
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == EMPTY {
+                break;
+            }
+            let id = s & id_mask;
+            if s & !id_mask == fragment
+                && self.keys[id as usize] == key
+                && (!key.is_long() || self.long.get(id) == word)
+            {
+                return (id, false);
+            }
+            i = (i + 1) & mask;
+        }
+        debug_assert!(self.len() < MAX_WORDS);
         #[allow(clippy::cast_possible_truncation)]
         let id = self.keys.len() as u32;
         self.keys.push(key);
@@ -85,17 +106,21 @@ impl WordIndex {
         }
         self.stop.push(stop);
         if self.keys.len() * 2 > self.slots.len() {
-            let size = self.slots.len() * 2;
-            self.id_bits += 1;
-            self.slots = vec![EMPTY; size];
-            for (id, &k) in self.keys.iter().enumerate() {
-                #[allow(clippy::cast_possible_truncation)]
-                place(&mut self.slots, k.hash(self.seed), id as u32, self.id_bits);
-            }
+            self.rehash(self.slots.len() * 2);
         } else {
-            place(&mut self.slots, key.hash(self.seed), id, self.id_bits);
+            self.slots[i] = fragment | id;
         }
-        id
+        (id, true)
+    }
+
+    /// Re-places every word in a table of `size` slots (a power of two, more than twice the words).
+    fn rehash(&mut self, size: usize) {
+        self.id_bits = size.trailing_zeros();
+        self.slots = vec![EMPTY; size];
+        for (id, &k) in self.keys.iter().enumerate() {
+            #[allow(clippy::cast_possible_truncation)]
+            place(&mut self.slots, k.hash(self.seed), id as u32, self.id_bits);
+        }
     }
 
     /// The text of word `id`.
@@ -158,11 +183,18 @@ mod tests {
         for (i, w) in words.iter().enumerate() {
             let key = Key::of(w.as_bytes(), seed);
             assert_eq!(index.find(key, w.as_bytes()), None);
-            assert_eq!(index.insert(key, w.as_bytes(), i % 7 == 0) as usize, i);
+            assert_eq!(
+                index.find_or_insert(key, w.as_bytes(), i % 7 == 0),
+                (i as u32, true)
+            );
         }
         for (i, w) in words.iter().enumerate() {
             let key = Key::of(w.as_bytes(), seed);
             assert_eq!(index.find(key, w.as_bytes()), Some(i as u32), "{w:?}");
+            assert_eq!(
+                index.find_or_insert(key, w.as_bytes(), false),
+                (i as u32, false)
+            );
             assert_eq!(index.word(i as u32).as_bytes(), w.as_bytes());
             assert_eq!(index.is_stop(i as u32), i % 7 == 0);
         }

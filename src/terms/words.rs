@@ -445,7 +445,12 @@ impl WordTable {
 
     /// The words in local id order, each with its key, text and entry.
     pub fn words(&self) -> impl Iterator<Item = (Key, WordText<'_>, &Entry)> {
-        self.pos.iter().zip(0u32..).map(|(&at, lid)| {
+        // A large table is read out of order: loads issued some words ahead overlap their misses.
+        const AHEAD: usize = 16;
+        self.pos.iter().zip(0u32..).map(move |(&at, lid)| {
+            if let Some(&ahead) = self.pos.get(lid as usize + AHEAD) {
+                crate::prefetch::prefetch(&self.entries[ahead as usize]);
+            }
             let e = &self.entries[at as usize];
             (e.key, self.long.text(e.key, lid), e)
         })
