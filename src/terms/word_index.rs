@@ -50,26 +50,7 @@ impl WordIndex {
     /// The id of the word with key `key`; `word` (its text as stored) is compared only for long keys.
     #[inline]
     pub fn find(&self, key: Key, word: &[u8]) -> Option<u32> {
-        let hash = key.hash(self.seed);
-        let fragment = fragment(hash, self.id_bits);
-        #[allow(clippy::cast_possible_truncation)]
-        let id_mask = ((1u64 << self.id_bits) - 1) as u32;
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let s = self.slots[i];
-            if s == EMPTY {
-                return None;
-            }
-            let id = s & id_mask;
-            if s & !id_mask == fragment
-                && self.keys[id as usize] == key
-                && (!key.is_long() || self.long.get(id) == word)
-            {
-                return Some(id);
-            }
-            i = (i + 1) & mask;
-        }
+        self.probe(key, word).ok()
     }
 
     /// The id of the word with key `key` (text `word`, as stored), added with stop flag `stop` if it
@@ -77,26 +58,10 @@ impl WordIndex {
     /// Callers keep the count below [`MAX_WORDS`].
     pub fn find_or_insert(&mut self, key: Key, word: &[u8], stop: bool) -> (u32, bool) {
         debug_assert_eq!(key, Key::of(word, self.seed));
-        let hash = key.hash(self.seed);
-        let fragment = fragment(hash, self.id_bits);
-        #[allow(clippy::cast_possible_truncation)]
-        let id_mask = ((1u64 << self.id_bits) - 1) as u32;
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let s = self.slots[i];
-            if s == EMPTY {
-                break;
-            }
-            let id = s & id_mask;
-            if s & !id_mask == fragment
-                && self.keys[id as usize] == key
-                && (!key.is_long() || self.long.get(id) == word)
-            {
-                return (id, false);
-            }
-            i = (i + 1) & mask;
-        }
+        let free = match self.probe(key, word) {
+            Ok(id) => return (id, false),
+            Err(free) => free,
+        };
         debug_assert!(self.len() < MAX_WORDS);
         #[allow(clippy::cast_possible_truncation)]
         let id = self.keys.len() as u32;
@@ -108,9 +73,35 @@ impl WordIndex {
         if self.keys.len() * 2 > self.slots.len() {
             self.rehash(self.slots.len() * 2);
         } else {
-            self.slots[i] = fragment | id;
+            self.slots[free] = fragment(key.hash(self.seed), self.id_bits) | id;
         }
         (id, true)
+    }
+
+    /// Looks `key` up along its probe sequence: the word's id, or the free slot where the sequence
+    /// ends, where the word would go.
+    #[inline]
+    fn probe(&self, key: Key, word: &[u8]) -> std::result::Result<u32, usize> {
+        let hash = key.hash(self.seed);
+        let fragment = fragment(hash, self.id_bits);
+        #[allow(clippy::cast_possible_truncation)]
+        let id_mask = ((1u64 << self.id_bits) - 1) as u32;
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == EMPTY {
+                return Err(i);
+            }
+            let id = s & id_mask;
+            if s & !id_mask == fragment
+                && self.keys[id as usize] == key
+                && (!key.is_long() || self.long.get(id) == word)
+            {
+                return Ok(id);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// Re-places every word in a table of `size` slots (a power of two, more than twice the words).
