@@ -1050,10 +1050,9 @@ impl Counter {
             jobs.into_par_iter()
                 .for_each(|(mut grams, mut words, refs, count, df, keys)| {
                     for at in 0..refs.len() {
-                        let next_is_word = match (words.clone().next(), grams.clone().next()) {
-                            (Some(w), Some(g)) => lists.word_keys[w] < lists.gram_keys[g],
-                            (w, _) => w.is_some(),
-                        };
+                        let next_is_word = !words.is_empty()
+                            && (grams.is_empty()
+                                || lists.word_keys[words.start] < lists.gram_keys[grams.start]);
                         if next_is_word {
                             let w = words.next().unwrap_or_default();
                             let word = lists.words[w];
