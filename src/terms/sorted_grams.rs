@@ -533,15 +533,8 @@ fn sorted_windows(
             .map_init(Vec::new, |scratch, (first, bucket)| {
                 scratch.resize(bucket.len(), 0);
                 let scratch = &mut scratch[..bucket.len()];
-                // Within a bucket only the key's low `shift` bits differ: the sort reads no more
-                // bytes than hold them.
-                let low = |x: &u64| (x >> doc_bits) & ((1u64 << shift) - 1);
-                match shift.div_ceil(8) {
-                    0..=2 => radix::sort_slice::<_, _, 2>(bucket, scratch, low),
-                    3 => radix::sort_slice::<_, _, 3>(bucket, scratch, low),
-                    4 => radix::sort_slice::<_, _, 4>(bucket, scratch, low),
-                    _ => radix::sort_slice::<_, _, 8>(bucket, scratch, low),
-                }
+                // Within a bucket only the key's low `shift` bits differ: the sort reads no others.
+                radix::sort_low_bits(bucket, scratch, |x| x >> doc_bits, shift);
                 runs(bucket, first, doc_bits)
             })
             .collect()
