@@ -94,32 +94,14 @@ impl SortedGrams {
         (self.starts[g + 1] - self.starts[g]) as u64
     }
 
-    /// Calls `visit(document, count)` for each document of `docs` holding the `gram`-th n-gram, in
-    /// order.
+    /// Calls `visit(document, count)` for each document holding the `gram`-th n-gram, in order.
     #[inline]
-    fn for_each_doc(
-        &self,
-        gram: usize,
-        docs: &std::ops::Range<u64>,
-        mut visit: impl FnMut(u64, u32),
-    ) {
+    fn for_each_doc(&self, gram: usize, mut visit: impl FnMut(u64, u32)) {
         let mask = (1u64 << self.doc_bits) - 1;
         let run = &self.items[self.starts[gram]..self.starts[gram + 1]];
-        // Most n-grams occur once or twice; a long run is searched for the first document.
-        let mut at = if run.len() > 16 {
-            run.partition_point(|&x| x & mask < docs.start)
-        } else {
-            0
-        };
+        let mut at = 0;
         while at < run.len() {
             let doc = run[at] & mask;
-            if doc >= docs.end {
-                break;
-            }
-            if doc < docs.start {
-                at += 1;
-                continue;
-            }
             let mut n = 1;
             while at + n < run.len() && run[at + n] & mask == doc {
                 n += 1;
@@ -130,35 +112,58 @@ impl SortedGrams {
         }
     }
 
-    /// Calls `visit(document, column, count)` for each kept n-gram (`gram_col`) in the documents of
-    /// `part`, column by column.
+    /// Calls `visit(document, column, count)` for each kept n-gram (`gram_col`) of `grams` in each
+    /// document holding it, column by column.
     ///
     /// # Errors
     /// The job was cancelled.
     fn for_each_entry(
         &self,
-        part: &Part<'_>,
+        grams: std::ops::Range<usize>,
         gram_col: &[u32],
         cancel: &Cancel,
         mut visit: impl FnMut(u64, u32, u32),
     ) -> Result<()> {
-        for (gram, &col) in gram_col.iter().enumerate() {
+        for gram in grams {
             if gram % CHECK_EVERY == 0 {
                 cancel.check()?;
             }
+            let col = gram_col[gram];
             if col != NONE {
-                self.for_each_doc(gram, &part.docs, |doc, count| visit(doc, col, count));
+                self.for_each_doc(gram, |doc, count| visit(doc, col, count));
             }
         }
         Ok(())
     }
 
+    /// Splits the n-grams into about `parts` ranges of similar numbers of windows.
+    fn gram_ranges(&self, parts: usize) -> Vec<std::ops::Range<usize>> {
+        let (n, windows) = (self.len(), self.items.len());
+        let mut cuts: Vec<usize> = (0..=parts)
+            .map(|p| {
+                self.starts
+                    .partition_point(|&s| s < windows * p / parts)
+                    .min(n)
+            })
+            .collect();
+        cuts[parts] = n;
+        cuts.dedup();
+        cuts.windows(2).map(|w| w[0]..w[1]).collect()
+    }
+
     /// The document-term matrix over columns `gram_col` (each n-gram's column, or [`NONE`]) and, with
     /// unigrams counted, `uni_col` (each word's); `streams` hold documents `0..n` in order.
     ///
-    /// The documents are split into parts, one per thread. Each part walks every kept n-gram's run of
-    /// windows for its own documents twice: once to size its rows, once to write them
-    /// ([`SortedGrams::write_rows`]).
+    /// The n-grams come column by column, each to another row: written straight into their rows they
+    /// would miss the caches every time. So the rows are cut into blocks small enough for a core's
+    /// cache, and the n-grams are built in three steps:
+    /// 1. ranges of n-grams, one job each, count their entries per row;
+    /// 2. the same jobs copy their entries to each block's stage, in the block's own stretch of the
+    ///    matrix, every range to its own part of it, in column order;
+    /// 3. parts of the rows, one job each, take their blocks' stages into the rows, block by block,
+    ///    and merge in the rows' words.
+    ///
+    /// Each job of steps 1 and 2 reads only its own n-grams, once.
     ///
     /// # Errors
     /// The job was cancelled.
@@ -170,148 +175,252 @@ impl SortedGrams {
         pool: &ThreadPool,
         cancel: &Cancel,
     ) -> Result<Csr> {
-        let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
-        let parts: Vec<Part<'_>> = balanced_ranges(&lens, pool.current_num_threads())
-            .into_iter()
-            .map(|r| Part::new(&streams[r], uni_col))
-            .collect();
-        // Each row's length: its kept words, then its n-grams.
-        let row_lens: Vec<Vec<usize>> = pool.install(|| {
-            parts
+        let threads = pool.current_num_threads();
+        let n_docs = streams
+            .last()
+            .map_or(0, |s| s.first_doc as usize + s.n_docs());
+        let ranges = self.gram_ranges(threads * 2);
+        let per_range: Vec<Vec<u32>> = pool.install(|| {
+            ranges
                 .par_iter()
-                .map(|part| {
-                    let mut lens: Vec<usize> =
-                        part.rows().map(|(s, d)| part.kept_words(s, d)).collect();
-                    let first = part.docs.start;
+                .map(|grams| {
+                    let mut n = vec![0u32; n_docs];
                     #[allow(clippy::cast_possible_truncation)]
-                    self.for_each_entry(part, gram_col, cancel, |doc, _, _| {
-                        lens[(doc - first) as usize] += 1;
+                    self.for_each_entry(grams.clone(), gram_col, cancel, |doc, _, _| {
+                        n[doc as usize] += 1;
                     })?;
-                    Ok(lens)
+                    Ok(n)
                 })
                 .collect::<Result<_>>()
         })?;
-        let n_rows: usize = row_lens.iter().map(Vec::len).sum();
-        let nnz: usize = row_lens.iter().flatten().sum();
+        let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
+        let parts: Vec<Part<'_>> = balanced_ranges(&lens, threads)
+            .into_iter()
+            .map(|r| Part::new(&streams[r], uni_col))
+            .collect();
+        // Each row's kept words, and its length: its words, then its n-grams.
+        let rows: Vec<(Vec<u32>, Vec<usize>)> = pool.install(|| {
+            parts
+                .par_iter()
+                .map(|part| {
+                    part.rows()
+                        .zip(part.docs.clone())
+                        .map(|((s, d), doc)| {
+                            let words = part.kept_words(s, d);
+                            let grams: usize =
+                                per_range.iter().map(|n| n[doc as usize] as usize).sum();
+                            #[allow(clippy::cast_possible_truncation)]
+                            (words as u32, words + grams)
+                        })
+                        .unzip()
+                })
+                .collect()
+        });
+        let nnz: usize = rows.iter().flat_map(|r| &r.1).sum();
         if i64::try_from(nnz).is_err() {
             return Err(Error::TooLarge("matrix has too many entries".into()));
         }
         let mut out = Csr {
-            indptr: Vec::with_capacity(n_rows + 1),
+            indptr: Vec::with_capacity(n_docs + 1),
             indices: vec![0; nnz],
             data: vec![0; nnz],
         };
         out.indptr.push(0);
         let mut end = 0;
-        for &len in row_lens.iter().flatten() {
+        for &len in rows.iter().flat_map(|r| &r.1) {
             end += len as i64;
             out.indptr.push(end);
         }
+        let blocks: Vec<Vec<Block>> = parts
+            .iter()
+            .zip(&rows)
+            .map(|(part, (words, lens))| blocks(part, words, lens, &out.indptr))
+            .collect();
+        let all_blocks: Vec<&Block> = blocks.iter().flatten().collect();
+        self.stage(
+            &ranges,
+            &per_range,
+            &all_blocks,
+            gram_col,
+            &mut out,
+            pool,
+            cancel,
+        )?;
+        drop(per_range);
         let mut jobs = Vec::with_capacity(parts.len());
         let (mut indices, mut data) = (out.indices.as_mut_slice(), out.data.as_mut_slice());
-        for (part, lens) in parts.iter().zip(&row_lens) {
-            let n: usize = lens.iter().sum();
+        let mut at = 0;
+        for ((part, (words, _)), blocks) in parts.iter().zip(&rows).zip(&blocks) {
+            #[allow(clippy::cast_possible_truncation)]
+            let n = (out.indptr[part.docs.end as usize] as usize) - at;
+            at += n;
             let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
             indices = rest;
             let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
             data = rest;
-            jobs.push((part, lens, Rows { ix, dt }));
+            jobs.push((part, words, blocks, Rows { ix, dt }));
         }
+        let indptr = &out.indptr;
         pool.install(|| {
-            jobs.into_par_iter().try_for_each(|(part, lens, mut rows)| {
-                self.write_rows(part, lens, gram_col, &mut rows, cancel)
-            })
+            jobs.into_par_iter()
+                .try_for_each(|(part, words, blocks, mut rows)| {
+                    place_rows(part, words, blocks, indptr, &mut rows, cancel)
+                })
         })?;
         Ok(out)
     }
 
-    /// Writes the rows of `part`, `lens` long: each row's n-grams, then its words merged in.
-    ///
-    /// The n-grams come column by column, each to another row: written straight into the rows they
-    /// would miss the caches every time. So they are first staged by blocks of rows, each block small
-    /// enough for a core's cache; then, block by block, they are placed in their rows and the rows'
-    /// words merged in.
+    /// Step 2 of [`SortedGrams::matrix`]: the n-grams of each of `ranges` (whose entries per row
+    /// `per_range` holds) copied to the stages of `blocks` (all the parts' blocks, in row order).
     ///
     /// # Errors
     /// The job was cancelled.
-    fn write_rows(
+    #[allow(clippy::too_many_arguments)]
+    fn stage(
         &self,
-        part: &Part<'_>,
-        lens: &[usize],
+        ranges: &[std::ops::Range<usize>],
+        per_range: &[Vec<u32>],
+        blocks: &[&Block],
         gram_col: &[u32],
-        rows: &mut Rows<'_>,
+        out: &mut Csr,
+        pool: &ThreadPool,
         cancel: &Cancel,
     ) -> Result<()> {
-        let docs: Vec<(&Streams, usize)> = part.rows().collect();
-        // Where each row starts, and where its next n-gram goes: after the row's words.
-        let (mut starts, mut next) = (
-            Vec::with_capacity(lens.len()),
-            Vec::with_capacity(lens.len()),
-        );
-        // Blocks of rows, each with its n-gram entries.
-        let mut blocks: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
-        let mut block_of = Vec::with_capacity(lens.len());
-        let (mut row_start, mut block_size) = (0, 0);
-        for (row, (&(s, d), &len)) in docs.iter().zip(lens).enumerate() {
-            let words = part.kept_words(s, d);
-            starts.push(row_start);
-            next.push(row_start + words);
-            row_start += len;
-            if blocks.is_empty() || (block_size + len > BLOCK_ENTRIES && block_size > 0) {
-                blocks.push((row..row, 0));
-                block_size = 0;
-            }
-            block_size += len;
-            let block = blocks.last_mut().expect("a block is open");
-            block.0.end = row + 1;
-            block.1 += len - words;
+        let n_docs = out.indptr.len() - 1;
+        let mut block_of = vec![0u32; n_docs];
+        for (b, block) in blocks.iter().enumerate() {
             #[allow(clippy::cast_possible_truncation)]
-            block_of.push(blocks.len() as u32 - 1);
+            block_of[block.rows.clone()].fill(b as u32);
         }
-        // Each block's n-grams are staged in the rows' own space, blocks in order: a block's stage
-        // starts no later than its rows (each row holds at least its n-grams), so placing the blocks
-        // last to first never writes over a stage not yet read.
-        let mut stage_starts = Vec::with_capacity(blocks.len());
-        let mut total = 0;
-        for (_, grams) in &blocks {
-            stage_starts.push(total);
-            total += grams;
-        }
-        let mut cursor = stage_starts.clone();
-        let first = part.docs.start;
-        #[allow(clippy::cast_possible_truncation)]
-        self.for_each_entry(part, gram_col, cancel, |doc, col, count| {
-            let row = (doc - first) as usize;
-            let at = &mut cursor[block_of[row] as usize];
-            (rows.ix[*at], rows.dt[*at]) = (row as u32 as i32, entry(col, count) as i64);
-            *at += 1;
-        })?;
-        let mut staged: Vec<(u32, u64)> = Vec::new();
-        let mut words = Vec::new();
-        for ((block_rows, grams), &from) in blocks.iter().zip(&stage_starts).rev() {
-            staged.clear();
-            staged.extend((from..from + grams).map(|i| (rows.ix[i] as u32, rows.dt[i] as u64)));
-            for &(row, e) in &staged {
-                let at = &mut next[row as usize];
-                (rows.ix[*at], rows.dt[*at]) = ((e >> 32) as i32, (e & 0xFFFF_FFFF) as i64);
-                *at += 1;
-            }
-            if let Some(cols) = part.uni_col {
-                for row in block_rows.clone() {
-                    let (s, d) = docs[row];
-                    let range = starts[row]..starts[row] + lens[row];
-                    merge_words(
-                        s.doc_unigrams(d),
-                        cols,
-                        &mut words,
-                        &mut rows.ix[range.clone()],
-                        &mut rows.dt[range],
-                    );
-                }
+        // Range r stages block b's entries from `cursors[r][b]` on, after the earlier ranges' ones.
+        let mut cursors: Vec<Vec<usize>> = Vec::with_capacity(ranges.len());
+        let mut next: Vec<usize> = blocks.iter().map(|b| b.stage).collect();
+        for n in per_range {
+            cursors.push(next.clone());
+            for (at, block) in next.iter_mut().zip(blocks) {
+                *at += n[block.rows.clone()]
+                    .iter()
+                    .map(|&k| k as usize)
+                    .sum::<usize>();
             }
         }
-        Ok(())
+        let ends: Vec<Vec<usize>> = (0..cursors.len())
+            .map(|r| cursors.get(r + 1).unwrap_or(&next).clone())
+            .collect();
+        let ix = Scatter::new(&mut out.indices);
+        let dt = Scatter::new(&mut out.data);
+        let mut jobs: Vec<_> = ranges.iter().zip(cursors).zip(ends).collect();
+        pool.install(|| {
+            jobs.par_iter_mut().try_for_each(|((grams, cursor), ends)| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+                self.for_each_entry((*grams).clone(), gram_col, cancel, |doc, col, count| {
+                    let b = block_of[doc as usize] as usize;
+                    ix.write(cursor[b], ends[b], doc as u32 as i32);
+                    dt.write(cursor[b], ends[b], entry(col, count) as i64);
+                    cursor[b] += 1;
+                })
+            })
+        })
     }
+}
+
+/// Rows whose n-grams are placed together, and where those wait.
+struct Block {
+    /// Its rows (documents).
+    rows: std::ops::Range<usize>,
+    /// Where its staged n-grams start in the matrix's arrays, in its part's stretch.
+    stage: usize,
+    /// How many there are.
+    grams: usize,
+}
+
+/// The blocks of `part`, whose rows hold `words` kept words and are `lens` long; `indptr` of the
+/// whole matrix. Each block's stage follows the earlier blocks' stages, from the part's first entry
+/// on: a block's stage starts no later than its rows (each row holds at least its n-grams), so
+/// placing the blocks last to first never writes over a stage not yet read.
+fn blocks(part: &Part<'_>, words: &[u32], lens: &[usize], indptr: &[i64]) -> Vec<Block> {
+    #[allow(clippy::cast_possible_truncation)]
+    let first = part.docs.start as usize;
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+    let mut stage = indptr[first] as usize;
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut size = 0;
+    for (row, (&len, &w)) in lens.iter().zip(words).enumerate() {
+        let doc = first + row;
+        if blocks.is_empty() || (size + len > BLOCK_ENTRIES && size > 0) {
+            blocks.push(Block {
+                rows: doc..doc,
+                stage,
+                grams: 0,
+            });
+            size = 0;
+        }
+        size += len;
+        let block = blocks.last_mut().expect("a block is open");
+        block.rows.end = doc + 1;
+        block.grams += len - w as usize;
+        stage += len - w as usize;
+    }
+    blocks
+}
+
+/// Places the staged n-grams of each of `blocks` in their rows and merges in the rows' words (of
+/// which `words` are kept): the rows of `part`, whose entries `rows` holds, from `indptr` of the
+/// whole matrix.
+///
+/// # Errors
+/// The job was cancelled.
+fn place_rows(
+    part: &Part<'_>,
+    words: &[u32],
+    blocks: &[Block],
+    indptr: &[i64],
+    rows: &mut Rows<'_>,
+    cancel: &Cancel,
+) -> Result<()> {
+    #[allow(clippy::cast_possible_truncation)]
+    let first = part.docs.start as usize;
+    // Offsets into `rows`, which begin with the part's first row.
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+    let base = indptr[first] as usize;
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+    let row_at = |doc: usize| indptr[doc] as usize - base;
+    let docs: Vec<(&Streams, usize)> = part.rows().collect();
+    // Where each row's next n-gram goes: after the row's words.
+    let mut next: Vec<usize> = (0..docs.len())
+        .map(|row| row_at(first + row) + words[row] as usize)
+        .collect();
+    let mut staged: Vec<(u32, u64)> = Vec::new();
+    let mut scratch = Vec::new();
+    for block in blocks.iter().rev() {
+        cancel.check()?;
+        let from = block.stage - base;
+        staged.clear();
+        #[allow(clippy::cast_sign_loss)]
+        staged.extend((from..from + block.grams).map(|i| (rows.ix[i] as u32, rows.dt[i] as u64)));
+        for &(doc, e) in &staged {
+            let at = &mut next[doc as usize - first];
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+            {
+                (rows.ix[*at], rows.dt[*at]) = ((e >> 32) as i32, (e & 0xFFFF_FFFF) as i64);
+            }
+            *at += 1;
+        }
+        if let Some(cols) = part.uni_col {
+            for doc in block.rows.clone() {
+                let (s, d) = docs[doc - first];
+                let range = row_at(doc)..row_at(doc + 1);
+                merge_words(
+                    s.doc_unigrams(d),
+                    cols,
+                    &mut scratch,
+                    &mut rows.ix[range.clone()],
+                    &mut rows.dt[range],
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A run of streams whose rows one job builds.
@@ -362,8 +471,9 @@ struct Rows<'a> {
 /// N-grams between checks for a cancel while building a matrix.
 const CHECK_EVERY: usize = 1 << 16;
 
-/// Row entries per block when placing n-grams in rows: 12 bytes each, some 200 KB a block.
-const BLOCK_ENTRIES: usize = 1 << 14;
+/// Row entries per block when placing n-grams in rows: 12 bytes each, some 200 KB a block. The unit
+/// tests' small corpora use small blocks, so that their rows span many.
+const BLOCK_ENTRIES: usize = if cfg!(test) { 64 } else { 1 << 14 };
 
 /// Fills the front of a row (`ix`, `dt`; its n-grams already at its end) with its kept words (the
 /// document's `unigrams` with a column in `cols`), merging them into column order; `words` is
@@ -588,17 +698,17 @@ pub(super) struct Runs {
 }
 
 /// A slice that parallel jobs write at positions each owns alone.
-struct Scatter<'a> {
-    ptr: *mut u64,
-    _slice: std::marker::PhantomData<&'a mut [u64]>,
+struct Scatter<'a, T> {
+    ptr: *mut T,
+    _slice: std::marker::PhantomData<&'a mut [T]>,
     len: usize,
 }
 
 // SAFETY: jobs write through `Scatter::write` only below the end of a stretch they own (checked).
-unsafe impl Sync for Scatter<'_> {}
+unsafe impl<T: Send> Sync for Scatter<'_, T> {}
 
-impl<'a> Scatter<'a> {
-    fn new(slice: &'a mut [u64]) -> Self {
+impl<'a, T> Scatter<'a, T> {
+    fn new(slice: &'a mut [T]) -> Self {
         Scatter {
             ptr: slice.as_mut_ptr(),
             _slice: std::marker::PhantomData,
@@ -608,10 +718,10 @@ impl<'a> Scatter<'a> {
 
     /// Writes `value` at `at`, inside a caller's own stretch that ends at `end`.
     #[inline]
-    fn write(&self, at: usize, end: usize, value: u64) {
+    fn write(&self, at: usize, end: usize, value: T) {
         assert!(at < end && end <= self.len, "a write left its stretch");
         // SAFETY: `at` is in bounds, and inside the stretch ending at `end`, which only the caller
-        // writes: the stretches of a pass are disjoint (see `sorted_windows`).
+        // writes: the stretches of a pass are disjoint (see `sorted_windows`, `SortedGrams::matrix`).
         unsafe { self.ptr.add(at).write(value) }
     }
 }
