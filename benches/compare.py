@@ -22,10 +22,6 @@ import sys
 from _common import load, median_time
 
 
-
-
-
-
 def same_output(sk_vec, sk_X, nt_vec, nt_X) -> bool:
     import numpy as np
 
