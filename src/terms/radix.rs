@@ -190,15 +190,25 @@ mod tests {
     #[test]
     fn low_bits_sort_matches_a_stable_sort() {
         let mut state = 5u64;
-        for len in [0usize, 1, 64, 65, 1000, 5000] {
+        for (len, shared) in [0usize, 1, 64, 65, 1000, 5000]
+            .into_iter()
+            .flat_map(|len| [(len, false), (len, true)])
+        {
             for bits in [0u32, 1, 8, 11, 12, 22, 23, 33, 40, 63, 64] {
                 let mut v: Vec<(u64, usize)> = (0..len)
                     .map(|i| {
                         state = state
                             .wrapping_mul(6_364_136_223_846_793_005)
                             .wrapping_add(1);
-                        // Few distinct high bits too, so that some digits are shared by every key.
-                        (state ^ (state >> 29) & 0xF0F0_F0F0_FFFF_FFFF, i)
+                        let random = state ^ (state >> 29);
+                        // Keys whose bits 11..22 are all zero, and 40.. all the same, as in a
+                        // bucket of packed keys, so that whole digits are shared by every key.
+                        let key = if shared {
+                            (random & 0x7FF) | (random >> 53) << 22 | 0x5A5A << 40
+                        } else {
+                            random
+                        };
+                        (key, i)
                     })
                     .collect();
                 let low = |k: &(u64, usize)| {
@@ -212,7 +222,7 @@ mod tests {
                 expected.sort_by_key(low);
                 let mut scratch = v.clone();
                 sort_low_bits(&mut v, &mut scratch, |k| k.0, bits);
-                assert_eq!(v, expected, "len {len} bits {bits}");
+                assert_eq!(v, expected, "len {len} bits {bits} shared {shared}");
             }
         }
     }
