@@ -128,6 +128,44 @@ def test_tfidf_matches_sklearn_on_all_shared_corpora(news_all):
     check_tfidf({"ngram_range": (1, 2), "sublinear_tf": True}, news_all)
 
 
+def synthetic_corpus(n_docs: int, seed: int) -> list[str]:
+    """Documents over a 600-word vocabulary, Zipf-like, some empty or one word long: enough entries
+    (some 200,000 with bigrams) that a matrix's rows span many of the blocks it is built in."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(600)] + ["New", "York", "Zürich", "東京"]
+    weights = 1.0 / np.arange(1, len(vocab) + 1)
+    weights /= weights.sum()
+    docs = []
+    for _ in range(n_docs):
+        n = int(rng.choice([0, 1, rng.integers(2, 120)], p=[0.05, 0.05, 0.9]))
+        docs.append(" ".join(rng.choice(vocab, size=n, p=weights)))
+    return docs
+
+
+@pytest.mark.parametrize(
+    "params", [{"ngram_range": (1, 2)}, {"ngram_range": (1, 3), "min_df": 2}, {"ngram_range": (2, 2)}], ids=repr
+)
+def test_matrices_are_the_same_for_any_thread_count(params):
+    docs = synthetic_corpus(3000, 7)
+    expected = sklearn_text.CountVectorizer(**params).fit_transform(docs)
+    names = None
+    for n_threads in (1, 2, 3):
+        ours = newstally.CountVectorizer(n_threads=n_threads, **params)
+        X = ours.fit_transform(docs)
+        resorted = X.copy()
+        resorted.has_sorted_indices = False
+        resorted.sort_indices()
+        assert X.has_sorted_indices and resorted.indices.tobytes() == X.indices.tobytes()
+        assert_same_matrix(X, expected)
+        # Byte-identical, not just equal as matrices: the same entries in the same order.
+        if names is None:
+            names, first = list(ours.get_feature_names_out()), X
+        else:
+            assert list(ours.get_feature_names_out()) == names
+            for a, b in ((X.indptr, first.indptr), (X.indices, first.indices), (X.data, first.data)):
+                assert a.tobytes() == b.tobytes()
+
+
 def test_fixed_vocabulary_list_and_dict():
     vocab = ["putin", "the bank", "zürich", "nothing here", "the"]
     for v in (vocab, {t: i for i, t in enumerate(vocab)}):
