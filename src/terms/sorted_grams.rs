@@ -58,6 +58,8 @@ pub(super) struct SortedGrams {
     doc_bits: u32,
     /// Where each distinct n-gram's windows start in `items`, and last where the last one ends.
     starts: Vec<usize>,
+    /// N-gram lengths counted (those of two words or more): a token starts at most this many windows.
+    orders: usize,
 }
 
 impl SortedGrams {
@@ -75,10 +77,12 @@ impl SortedGrams {
     ) -> Result<(Self, Vec<u64>, Vec<u32>)> {
         let doc_bits = doc_bits(n_docs);
         let (items, runs) = sorted_windows(streams, p, doc_bits, pool, cancel)?;
+        let (lo, hi) = p.ngram_range;
         let grams = SortedGrams {
             items,
             doc_bits,
             starts: runs.starts,
+            orders: (hi + 1).saturating_sub(lo.max(2)),
         };
         Ok((grams, runs.keys, runs.dfs))
     }
@@ -156,14 +160,16 @@ impl SortedGrams {
     ///
     /// The n-grams come column by column, each to another row: written straight into their rows they
     /// would miss the caches every time. So the rows are cut into blocks small enough for a core's
-    /// cache, and the n-grams are built in three steps:
-    /// 1. ranges of n-grams, one job each, count their entries per row;
+    /// cache (by the most entries their documents can hold), and the n-grams are built in three
+    /// steps:
+    /// 1. ranges of n-grams, one job each, count their entries per block;
     /// 2. the same jobs copy their entries to each block's stage, in the block's own stretch of the
     ///    matrix, every range to its own part of it, in column order;
     /// 3. parts of the rows, one job each, take their blocks' stages into the rows, block by block,
     ///    and merge in the rows' words.
     ///
-    /// Each job of steps 1 and 2 reads only its own n-grams, once.
+    /// Each job of steps 1 and 2 reads only its own n-grams, once, and keeps a count per block, not
+    /// per document.
     ///
     /// # Errors
     /// The job was cancelled.
@@ -179,99 +185,96 @@ impl SortedGrams {
         let n_docs = streams
             .last()
             .map_or(0, |s| s.first_doc as usize + s.n_docs());
-        let ranges = self.gram_ranges(threads * 2);
-        let per_range: Vec<Vec<u32>> = pool.install(|| {
-            ranges
-                .par_iter()
-                .map(|grams| {
-                    let mut n = vec![0u32; n_docs];
-                    #[allow(clippy::cast_possible_truncation)]
-                    self.for_each_entry(grams.clone(), gram_col, cancel, |doc, _, _| {
-                        n[doc as usize] += 1;
-                    })?;
-                    Ok(n)
-                })
-                .collect::<Result<_>>()
-        })?;
         let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
         let parts: Vec<Part<'_>> = balanced_ranges(&lens, threads)
             .into_iter()
             .map(|r| Part::new(&streams[r], uni_col))
             .collect();
-        // Each row's kept words, and its length: its words, then its n-grams.
-        let rows: Vec<(Vec<u32>, Vec<usize>)> = pool.install(|| {
+        let mut blocks: Vec<Vec<Block>> = parts.iter().map(|p| p.blocks(self.orders)).collect();
+        let mut block_of = vec![0u32; n_docs];
+        for (b, block) in blocks.iter().flatten().enumerate() {
+            #[allow(clippy::cast_possible_truncation)]
+            block_of[block.rows.clone()].fill(b as u32);
+        }
+        let n_blocks = blocks.iter().map(Vec::len).sum();
+        let ranges = self.gram_ranges(threads * 2);
+        let per_range: Vec<Vec<usize>> = pool.install(|| {
+            ranges
+                .par_iter()
+                .map(|grams| {
+                    let mut n = vec![0usize; n_blocks];
+                    #[allow(clippy::cast_possible_truncation)]
+                    self.for_each_entry(grams.clone(), gram_col, cancel, |doc, _, _| {
+                        n[block_of[doc as usize] as usize] += 1;
+                    })?;
+                    Ok(n)
+                })
+                .collect::<Result<_>>()
+        })?;
+        // Each block's kept words, then where its stage and its rows begin: a part's stages one after
+        // another from its first entry on.
+        let words: Vec<Vec<u32>> = pool.install(|| {
             parts
                 .par_iter()
-                .map(|part| {
-                    part.rows()
-                        .zip(part.docs.clone())
-                        .map(|((s, d), doc)| {
-                            let words = part.kept_words(s, d);
-                            let grams: usize =
-                                per_range.iter().map(|n| n[doc as usize] as usize).sum();
-                            #[allow(clippy::cast_possible_truncation)]
-                            (words as u32, words + grams)
-                        })
-                        .unzip()
-                })
+                .zip(&mut blocks)
+                .map(|(part, blocks)| part.count_words(blocks))
                 .collect()
         });
-        let nnz: usize = rows.iter().flat_map(|r| &r.1).sum();
-        if i64::try_from(nnz).is_err() {
+        let mut end = 0;
+        for (k, block) in blocks.iter_mut().flatten().enumerate() {
+            block.grams = per_range.iter().map(|n| n[k]).sum();
+            block.start = end;
+            end += block.words + block.grams;
+        }
+        for part in &mut blocks {
+            let mut stage = part.first().map_or(0, |b| b.start);
+            for block in part {
+                block.stage = stage;
+                stage += block.grams;
+            }
+        }
+        if i64::try_from(end).is_err() {
             return Err(Error::TooLarge("matrix has too many entries".into()));
         }
         let mut out = Csr {
-            indptr: Vec::with_capacity(n_docs + 1),
-            indices: vec![0; nnz],
-            data: vec![0; nnz],
+            indptr: vec![0; n_docs + 1],
+            indices: vec![0; end],
+            data: vec![0; end],
         };
-        out.indptr.push(0);
-        let mut end = 0;
-        for &len in rows.iter().flat_map(|r| &r.1) {
-            end += len as i64;
-            out.indptr.push(end);
-        }
-        let blocks: Vec<Vec<Block>> = parts
-            .iter()
-            .zip(&rows)
-            .map(|(part, (words, lens))| blocks(part, words, lens, &out.indptr))
-            .collect();
-        let all_blocks: Vec<&Block> = blocks.iter().flatten().collect();
+        let all: Vec<&Block> = blocks.iter().flatten().collect();
         self.stage(
-            &ranges,
-            &per_range,
-            &all_blocks,
-            gram_col,
-            &mut out,
-            pool,
-            cancel,
+            &ranges, &per_range, &all, &block_of, gram_col, &mut out, pool, cancel,
         )?;
-        drop(per_range);
+        drop((per_range, block_of));
         let mut jobs = Vec::with_capacity(parts.len());
-        let (mut indices, mut data) = (out.indices.as_mut_slice(), out.data.as_mut_slice());
-        let mut at = 0;
-        for ((part, (words, _)), blocks) in parts.iter().zip(&rows).zip(&blocks) {
-            #[allow(clippy::cast_possible_truncation)]
-            let n = (out.indptr[part.docs.end as usize] as usize) - at;
-            at += n;
+        let (mut ends, mut indices, mut data) = (
+            &mut out.indptr[1..],
+            out.indices.as_mut_slice(),
+            out.data.as_mut_slice(),
+        );
+        for ((part, blocks), words) in parts.iter().zip(&blocks).zip(&words) {
+            let n: usize = blocks.iter().map(|b| b.words + b.grams).sum();
+            let (e, rest) =
+                std::mem::take(&mut ends).split_at_mut(blocks.iter().map(|b| b.rows.len()).sum());
+            ends = rest;
             let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
             indices = rest;
             let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
             data = rest;
-            jobs.push((part, words, blocks, Rows { ix, dt }));
+            jobs.push((part, blocks, words, e, Rows { ix, dt }));
         }
-        let indptr = &out.indptr;
         pool.install(|| {
             jobs.into_par_iter()
-                .try_for_each(|(part, words, blocks, mut rows)| {
-                    place_rows(part, words, blocks, indptr, &mut rows, cancel)
+                .try_for_each(|(part, blocks, words, ends, mut rows)| {
+                    place_rows(part, blocks, words, ends, &mut rows, cancel)
                 })
         })?;
         Ok(out)
     }
 
-    /// Step 2 of [`SortedGrams::matrix`]: the n-grams of each of `ranges` (whose entries per row
-    /// `per_range` holds) copied to the stages of `blocks` (all the parts' blocks, in row order).
+    /// Step 2 of [`SortedGrams::matrix`]: the n-grams of each of `ranges` (whose entries per block
+    /// `per_range` holds) copied to the stages of `blocks` (all the parts' blocks, in row order; the
+    /// block of each document in `block_of`).
     ///
     /// # Errors
     /// The job was cancelled.
@@ -279,30 +282,20 @@ impl SortedGrams {
     fn stage(
         &self,
         ranges: &[std::ops::Range<usize>],
-        per_range: &[Vec<u32>],
+        per_range: &[Vec<usize>],
         blocks: &[&Block],
+        block_of: &[u32],
         gram_col: &[u32],
         out: &mut Csr,
         pool: &ThreadPool,
         cancel: &Cancel,
     ) -> Result<()> {
-        let n_docs = out.indptr.len() - 1;
-        let mut block_of = vec![0u32; n_docs];
-        for (b, block) in blocks.iter().enumerate() {
-            #[allow(clippy::cast_possible_truncation)]
-            block_of[block.rows.clone()].fill(b as u32);
-        }
         // Range r stages block b's entries from `cursors[r][b]` on, after the earlier ranges' ones.
         let mut cursors: Vec<Vec<usize>> = Vec::with_capacity(ranges.len());
         let mut next: Vec<usize> = blocks.iter().map(|b| b.stage).collect();
         for n in per_range {
             cursors.push(next.clone());
-            for (at, block) in next.iter_mut().zip(blocks) {
-                *at += n[block.rows.clone()]
-                    .iter()
-                    .map(|&k| k as usize)
-                    .sum::<usize>();
-            }
+            next.iter_mut().zip(n).for_each(|(at, n)| *at += n);
         }
         let ends: Vec<Vec<usize>> = (0..cursors.len())
             .map(|r| cursors.get(r + 1).unwrap_or(&next).clone())
@@ -324,73 +317,43 @@ impl SortedGrams {
     }
 }
 
-/// Rows whose n-grams are placed together, and where those wait.
+/// Rows whose n-grams are placed together, and where they go.
+#[derive(Debug, Default)]
 struct Block {
     /// Its rows (documents).
     rows: std::ops::Range<usize>,
-    /// Where its staged n-grams start in the matrix's arrays, in its part's stretch.
-    stage: usize,
-    /// How many there are.
+    /// Entries of its rows' kept words, and of their n-grams.
+    words: usize,
     grams: usize,
-}
-
-/// The blocks of `part`, whose rows hold `words` kept words and are `lens` long; `indptr` of the
-/// whole matrix. Each block's stage follows the earlier blocks' stages, from the part's first entry
-/// on: a block's stage starts no later than its rows (each row holds at least its n-grams), so
-/// placing the blocks last to first never writes over a stage not yet read.
-fn blocks(part: &Part<'_>, words: &[u32], lens: &[usize], indptr: &[i64]) -> Vec<Block> {
-    #[allow(clippy::cast_possible_truncation)]
-    let first = part.docs.start as usize;
-    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
-    let mut stage = indptr[first] as usize;
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut size = 0;
-    for (row, (&len, &w)) in lens.iter().zip(words).enumerate() {
-        let doc = first + row;
-        if blocks.is_empty() || (size + len > BLOCK_ENTRIES && size > 0) {
-            blocks.push(Block {
-                rows: doc..doc,
-                stage,
-                grams: 0,
-            });
-            size = 0;
-        }
-        size += len;
-        let block = blocks.last_mut().expect("a block is open");
-        block.rows.end = doc + 1;
-        block.grams += len - w as usize;
-        stage += len - w as usize;
-    }
-    blocks
+    /// Where its first row starts in the matrix's arrays.
+    start: usize,
+    /// Where its staged n-grams start: after the stages of its part's earlier blocks, from the part's
+    /// first entry on. So a block's stage starts no later than its rows (each row holds at least its
+    /// n-grams), and placing a part's blocks last to first never writes over a stage not yet read.
+    stage: usize,
 }
 
 /// Places the staged n-grams of each of `blocks` in their rows and merges in the rows' words (of
-/// which `words` are kept): the rows of `part`, whose entries `rows` holds, from `indptr` of the
-/// whole matrix.
+/// which `words` are kept): the rows of `part`, whose entries `rows` holds and whose ends (in the
+/// whole matrix) go in `ends`.
 ///
 /// # Errors
 /// The job was cancelled.
 fn place_rows(
     part: &Part<'_>,
-    words: &[u32],
     blocks: &[Block],
-    indptr: &[i64],
+    words: &[u32],
+    ends: &mut [i64],
     rows: &mut Rows<'_>,
     cancel: &Cancel,
 ) -> Result<()> {
     #[allow(clippy::cast_possible_truncation)]
     let first = part.docs.start as usize;
     // Offsets into `rows`, which begin with the part's first row.
-    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
-    let base = indptr[first] as usize;
-    #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
-    let row_at = |doc: usize| indptr[doc] as usize - base;
+    let base = blocks.first().map_or(0, |b| b.start);
     let docs: Vec<(&Streams, usize)> = part.rows().collect();
-    // Where each row's next n-gram goes: after the row's words.
-    let mut next: Vec<usize> = (0..docs.len())
-        .map(|row| row_at(first + row) + words[row] as usize)
-        .collect();
     let mut staged: Vec<(u32, u64)> = Vec::new();
+    let (mut starts, mut next) = (Vec::new(), Vec::new());
     let mut scratch = Vec::new();
     for block in blocks.iter().rev() {
         cancel.check()?;
@@ -398,8 +361,30 @@ fn place_rows(
         staged.clear();
         #[allow(clippy::cast_sign_loss)]
         staged.extend((from..from + block.grams).map(|i| (rows.ix[i] as u32, rows.dt[i] as u64)));
+        // Each row's n-grams, then where it starts, and where its first n-gram goes: after its
+        // words.
+        let rows_here = block.rows.clone();
+        next.clear();
+        next.resize(rows_here.len(), 0usize);
+        for &(doc, _) in &staged {
+            next[doc as usize - rows_here.start] += 1;
+        }
+        starts.clear();
+        let mut at = block.start - base;
+        for (doc, n) in rows_here.clone().zip(&mut next) {
+            let words = words[doc - first] as usize;
+            starts.push(at);
+            let grams = *n;
+            *n = at + words;
+            at += words + grams;
+            #[allow(clippy::cast_possible_wrap)]
+            {
+                ends[doc - first] = (base + at) as i64;
+            }
+        }
+        starts.push(at);
         for &(doc, e) in &staged {
-            let at = &mut next[doc as usize - first];
+            let at = &mut next[doc as usize - rows_here.start];
             #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
             {
                 (rows.ix[*at], rows.dt[*at]) = ((e >> 32) as i32, (e & 0xFFFF_FFFF) as i64);
@@ -407,9 +392,9 @@ fn place_rows(
             *at += 1;
         }
         if let Some(cols) = part.uni_col {
-            for doc in block.rows.clone() {
+            for (k, doc) in rows_here.enumerate() {
                 let (s, d) = docs[doc - first];
-                let range = row_at(doc)..row_at(doc + 1);
+                let range = starts[k]..starts[k + 1];
                 merge_words(
                     s.doc_unigrams(d),
                     cols,
@@ -449,6 +434,52 @@ impl<'a> Part<'a> {
         self.streams
             .iter()
             .flat_map(|s| (0..s.n_docs()).map(move |d| (s, d)))
+    }
+
+    /// The part's documents in blocks whose entries (kept words and n-grams, at most `orders` per
+    /// token) fit in [`BLOCK_ENTRIES`], or of one document where that alone does not.
+    fn blocks(&self, orders: usize) -> Vec<Block> {
+        #[allow(clippy::cast_possible_truncation)]
+        let first = self.docs.start as usize;
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut size = 0;
+        for (doc, (s, d)) in (first..).zip(self.rows()) {
+            let tokens: usize = s.doc_segment_ranges(d).map(|r| r.len()).sum();
+            let words = if self.uni_col.is_some() {
+                s.doc_unigrams(d).len()
+            } else {
+                0
+            };
+            let most = words + tokens * orders;
+            if blocks.is_empty() || (size + most > BLOCK_ENTRIES && size > 0) {
+                blocks.push(Block {
+                    rows: doc..doc,
+                    ..Block::default()
+                });
+                size = 0;
+            }
+            size += most;
+            blocks.last_mut().expect("a block is open").rows.end = doc + 1;
+        }
+        blocks
+    }
+
+    /// Each row's kept words; fills in each block's (`blocks` are this part's).
+    fn count_words(&self, blocks: &mut [Block]) -> Vec<u32> {
+        #[allow(clippy::cast_possible_truncation)]
+        let words: Vec<u32> = self
+            .rows()
+            .map(|(s, d)| self.kept_words(s, d) as u32)
+            .collect();
+        #[allow(clippy::cast_possible_truncation)]
+        let first = self.docs.start as usize;
+        for block in blocks {
+            block.words = words[block.rows.start - first..block.rows.end - first]
+                .iter()
+                .map(|&w| w as usize)
+                .sum();
+        }
+        words
     }
 
     /// How many of the words of document `d` of `s` have a column.
