@@ -63,47 +63,13 @@ pub(super) fn sort_slice<T: Copy, K: Fn(&T) -> u64, const KEY_BYTES: usize>(
     scratch: &mut [T],
     key: K,
 ) {
-    if v.len() <= 64 || u32::try_from(v.len()).is_err() {
-        v.sort_by_key(key);
-        return;
-    }
-    // Every byte's histogram in one pass: eight independent counters per item keep the increments
-    // from waiting on each other, where a pass per byte stalls on repeated buckets.
-    let mut counts = [[0u32; 256]; KEY_BYTES];
-    for x in v.iter() {
-        let k = key(x);
-        for (byte, c) in counts.iter_mut().enumerate() {
-            c[((k >> (8 * byte)) & 0xFF) as usize] += 1;
-        }
-    }
-    let len = v.len() as u32;
-    let (mut src, mut dst) = (v, scratch);
-    let mut in_scratch = false;
-    for (byte, c) in counts.iter().enumerate() {
-        if c.contains(&len) {
-            continue;
-        }
-        let mut offsets = [0u32; 256];
-        let mut sum = 0;
-        for (o, &n) in offsets.iter_mut().zip(c) {
-            (*o, sum) = (sum, sum + n);
-        }
-        let shift = 8 * byte;
-        for &x in src.iter() {
-            let b = ((key(&x) >> shift) & 0xFF) as usize;
-            dst[offsets[b] as usize] = x;
-            offsets[b] += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-        in_scratch = !in_scratch;
-    }
-    if in_scratch {
-        dst.copy_from_slice(src);
-    }
+    #[allow(clippy::cast_possible_truncation)]
+    sort_digits::<_, _, KEY_BYTES, 256>(v, scratch, key, 8 * KEY_BYTES as u32);
 }
 
 /// Widest digit of [`sort_low_bits`]: 2048 counters a digit, 8 KiB, stay in a core's first-level cache.
 const DIGIT_BITS: u32 = 11;
+const WIDE: usize = 1 << DIGIT_BITS;
 
 /// Sorts `v` by the low `bits` bits of `key` (at most 64), stably, in as few passes as digits of up to
 /// [`DIGIT_BITS`] bits allow; `scratch` is as long as `v`.
@@ -123,17 +89,19 @@ pub(super) fn sort_low_bits<T: Copy, K: Fn(&T) -> u64>(
     let key = |x: &T| key(x) & low;
     match bits.div_ceil(DIGIT_BITS) {
         0 => {}
-        1 => sort_digits::<_, _, 1>(v, scratch, key, bits),
-        2 => sort_digits::<_, _, 2>(v, scratch, key, bits),
-        3 => sort_digits::<_, _, 3>(v, scratch, key, bits),
-        4 => sort_digits::<_, _, 4>(v, scratch, key, bits),
-        5 => sort_digits::<_, _, 5>(v, scratch, key, bits),
-        _ => sort_digits::<_, _, 6>(v, scratch, key, bits),
+        1 => sort_digits::<_, _, 1, WIDE>(v, scratch, key, bits),
+        2 => sort_digits::<_, _, 2, WIDE>(v, scratch, key, bits),
+        3 => sort_digits::<_, _, 3, WIDE>(v, scratch, key, bits),
+        4 => sort_digits::<_, _, 4, WIDE>(v, scratch, key, bits),
+        5 => sort_digits::<_, _, 5, WIDE>(v, scratch, key, bits),
+        _ => sort_digits::<_, _, 6, WIDE>(v, scratch, key, bits),
     }
 }
 
-/// [`sort_low_bits`] with `DIGITS` digits of equal width, `key` already cut to `bits` bits.
-fn sort_digits<T: Copy, K: Fn(&T) -> u64, const DIGITS: usize>(
+/// Sorts `v` by the low `bits` bits of `key` in `DIGITS` digits of equal width, at most `RADIX`
+/// values each, stably, least significant digit first, skipping digits on which all keys agree.
+/// Short slices use the standard sort, on the whole key.
+fn sort_digits<T: Copy, K: Fn(&T) -> u64, const DIGITS: usize, const RADIX: usize>(
     v: &mut [T],
     scratch: &mut [T],
     key: K,
@@ -141,12 +109,15 @@ fn sort_digits<T: Copy, K: Fn(&T) -> u64, const DIGITS: usize>(
 ) {
     #[allow(clippy::cast_possible_truncation)]
     let width = bits.div_ceil(DIGITS as u32);
+    debug_assert!(1usize << width <= RADIX);
     let mask = (1u64 << width) - 1;
     if v.len() <= 64 || u32::try_from(v.len()).is_err() {
         v.sort_by_key(key);
         return;
     }
-    let mut counts = [[0u32; 1 << DIGIT_BITS]; DIGITS];
+    // Every digit's histogram in one pass: independent counters per item keep the increments from
+    // waiting on each other, where a pass per digit stalls on repeated buckets.
+    let mut counts = [[0u32; RADIX]; DIGITS];
     for x in v.iter() {
         let k = key(x);
         for (d, c) in counts.iter_mut().enumerate() {
