@@ -334,7 +334,7 @@ where
     if threads <= 1 {
         ranges.into_iter().map(job).collect()
     } else {
-        pool(threads)?.install(|| ranges.into_par_iter().map(&job).collect())
+        pool(threads)?.install(|| ranges.into_par_iter().with_max_len(1).map(&job).collect())
     }
 }
 

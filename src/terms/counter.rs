@@ -170,7 +170,7 @@ impl Counter {
         let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
         // Several chunks per thread, so a thread that drew long documents does not hold up the batch.
-        let ranges = balanced_ranges(&lens, self.threads * 4);
+        let ranges = balanced_ranges(&lens, self.threads * 8);
         let pool = pool(self.threads)?;
         let n_words = self.index.len();
         for slot in self.slots_mut() {
@@ -185,6 +185,7 @@ impl Counter {
         let chunks: Result<Vec<Chunk>> = pool.install(|| {
             ranges
                 .par_iter()
+                .with_max_len(1)
                 .map(|r| {
                     // A chunk runs start to end on one thread, so its slot is never contended.
                     let s = rayon::current_thread_index().unwrap_or(0) % slots.len();

@@ -134,6 +134,7 @@ pub(crate) fn build_rows<C: Columns>(
     }
     let nnz: Vec<usize> = pool.install(|| {
         jobs.into_par_iter()
+            .with_max_len(1)
             .map(|(s, e, ix, dt)| {
                 cancel.check()?;
                 Ok(rows_of(s, columns, e, ix, dt))

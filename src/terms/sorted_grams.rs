@@ -186,7 +186,7 @@ impl SortedGrams {
             .last()
             .map_or(0, |s| s.first_doc as usize + s.n_docs());
         let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
-        let parts: Vec<Part<'_>> = balanced_ranges(&lens, threads)
+        let parts: Vec<Part<'_>> = balanced_ranges(&lens, threads * JOBS_PER_THREAD)
             .into_iter()
             .map(|r| Part::new(&streams[r], uni_col))
             .collect();
@@ -197,10 +197,11 @@ impl SortedGrams {
             block_of[block.rows.clone()].fill(b as u32);
         }
         let n_blocks = blocks.iter().map(Vec::len).sum();
-        let ranges = self.gram_ranges(threads * 2);
+        let ranges = self.gram_ranges(threads * JOBS_PER_THREAD);
         let per_range: Vec<Vec<usize>> = pool.install(|| {
             ranges
                 .par_iter()
+                .with_max_len(1)
                 .map(|grams| {
                     let mut n = vec![0usize; n_blocks];
                     #[allow(clippy::cast_possible_truncation)]
@@ -217,6 +218,7 @@ impl SortedGrams {
             parts
                 .par_iter()
                 .zip(&mut blocks)
+                .with_max_len(1)
                 .map(|(part, blocks)| part.count_words(blocks))
                 .collect()
         });
@@ -264,10 +266,11 @@ impl SortedGrams {
             jobs.push((part, blocks, words, e, Rows { ix, dt }));
         }
         pool.install(|| {
-            jobs.into_par_iter()
-                .try_for_each(|(part, blocks, words, ends, mut rows)| {
+            jobs.into_par_iter().with_max_len(1).try_for_each(
+                |(part, blocks, words, ends, mut rows)| {
                     place_rows(part, blocks, words, ends, &mut rows, cancel)
-                })
+                },
+            )
         })?;
         Ok(out)
     }
@@ -304,15 +307,17 @@ impl SortedGrams {
         let dt = Scatter::new(&mut out.data);
         let mut jobs: Vec<_> = ranges.iter().zip(cursors).zip(ends).collect();
         pool.install(|| {
-            jobs.par_iter_mut().try_for_each(|((grams, cursor), ends)| {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-                self.for_each_entry((*grams).clone(), gram_col, cancel, |doc, col, count| {
-                    let b = block_of[doc as usize] as usize;
-                    ix.write(cursor[b], ends[b], doc as u32 as i32);
-                    dt.write(cursor[b], ends[b], entry(col, count) as i64);
-                    cursor[b] += 1;
+            jobs.par_iter_mut()
+                .with_max_len(1)
+                .try_for_each(|((grams, cursor), ends)| {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+                    self.for_each_entry((*grams).clone(), gram_col, cancel, |doc, col, count| {
+                        let b = block_of[doc as usize] as usize;
+                        ix.write(cursor[b], ends[b], doc as u32 as i32);
+                        dt.write(cursor[b], ends[b], entry(col, count) as i64);
+                        cursor[b] += 1;
+                    })
                 })
-            })
         })
     }
 }
@@ -499,6 +504,10 @@ struct Rows<'a> {
     dt: &'a mut [i64],
 }
 
+/// Jobs per thread in each parallel step over the streams, the n-grams or the rows, so that a thread
+/// that finishes early can take another (see [`crate::parallel`]).
+const JOBS_PER_THREAD: usize = 4;
+
 /// N-grams between checks for a cancel while building a matrix.
 const CHECK_EVERY: usize = 1 << 16;
 
@@ -603,13 +612,15 @@ fn sorted_windows(
     let shift = key_bits.saturating_sub(BUCKET_BITS);
     let n_buckets = 1usize << (key_bits - shift);
     let lens: Vec<usize> = streams.iter().map(|s| s.ids.len()).collect();
-    let parts: Vec<&[Streams]> = balanced_ranges(&lens, pool.current_num_threads() * 2)
-        .into_iter()
-        .map(|r| &streams[r])
-        .collect();
+    let parts: Vec<&[Streams]> =
+        balanced_ranges(&lens, pool.current_num_threads() * JOBS_PER_THREAD)
+            .into_iter()
+            .map(|r| &streams[r])
+            .collect();
     let hists: Vec<Vec<usize>> = pool.install(|| {
         parts
             .par_iter()
+            .with_max_len(1)
             .map(|part| {
                 let mut hist = vec![0usize; n_buckets];
                 #[allow(clippy::cast_possible_truncation)]
@@ -648,6 +659,7 @@ fn sorted_windows(
                 .par_iter()
                 .zip(cursors.par_iter_mut())
                 .zip(&ends)
+                .with_max_len(1)
                 .try_for_each(|((part, cursor), ends)| {
                     for_each_window(part, p, cancel, |key, doc| {
                         #[allow(clippy::cast_possible_truncation)]

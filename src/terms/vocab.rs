@@ -138,6 +138,7 @@ impl Vocabulary {
         let streams: Vec<Streams> = pool.install(|| {
             ranges
                 .par_iter()
+                .with_max_len(1)
                 .map(|r| self.streams_of(&docs[r.clone()], cancel))
                 .collect::<Result<Vec<_>>>()
         })?;
