@@ -140,9 +140,9 @@ impl Counter {
         if docs.is_empty() {
             return Ok(());
         }
-        // Per-batch counts and positions are 32-bit, and a batch count keeps its top bit as a flag
-        // (`words::IN_DOC`): a batch of more text is counted in parts, and a single document must
-        // stay below 2 GiB, so that even a token per byte counts below 2^31.
+        // Per-batch counts, positions and tags are 32-bit: a batch of more text is counted in parts,
+        // and a single document must stay below 2 GiB, so that even a token per byte counts below
+        // 2^31.
         if let Some(i) = docs
             .iter()
             .position(|d| d.as_ref().len() > i32::MAX as usize)
@@ -175,6 +175,7 @@ impl Counter {
         let n_words = self.index.len();
         for slot in self.slots_mut() {
             slot.counts.resize(n_words, WordCount::default());
+            slot.tag = 0;
         }
         let Counter {
             analyzer,
@@ -280,7 +281,7 @@ impl Counter {
                 let c = &mut slot.counts[id as usize];
                 uni_count[id as usize] += u64::from(c.count);
                 uni_df[id as usize] += c.df;
-                (c.count, c.df) = (0, 0);
+                *c = WordCount::default();
             }
             slot.touched.clear();
         }
