@@ -34,9 +34,20 @@ def test_index_counts_across_batches_and_generators():
 
     with pytest.raises(DocumentTypeError, match="document 25 is int"):
         newstally.count(gen(), batch_size=10)
+    # A list is read in place by the core, batch by batch.
+    with pytest.raises(DocumentTypeError, match="document 25 is int"):
+        newstally.count(list(gen()), batch_size=10)
+    with pytest.raises(DocumentError, match="document 13 is not valid Unicode"):
+        newstally.count(["fine"] * 13 + ["\udc00"], batch_size=4)
     v = newstally.CountVectorizer().fit(DOCS)
     with pytest.raises(DocumentTypeError, match="document 25 is int"):
         v.transform(gen())
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, True, "10"])
+def test_bad_batch_size_is_a_config_error(size):
+    with pytest.raises(newstally.exceptions.ConfigError, match="invalid batch_size"):
+        newstally.count(DOCS, batch_size=size)
 
 
 def test_a_single_string_is_not_a_corpus():

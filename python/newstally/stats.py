@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _core, _display, _mixins, _progress
 from ._config import count_config
-from ._input import batches
+from ._input import BATCH_CHARS, BATCH_DOCS, batches
 from .exceptions import ConfigError, DocumentError, DocumentTypeError
 
 __all__ = ["CorpusStats", "EntityTable", "TermTable", "count", "load"]
@@ -340,6 +340,9 @@ def count(
         ``max_features`` keeps the most frequent rows of each table.
     n_threads
         Threads to use (default: ``NEWSTALLY_NUM_THREADS`` or all cores). Results do not depend on it.
+    batch_size
+        Most documents handed to the core at a time (default 20,000; a batch also ends at 4 million
+        characters). Results do not depend on it.
     by, bucket, text_field, on_bad_group
         Group the counts (returns a :class:`~newstally.grouped.GroupedStats`): ``by`` is a field name
         (of dict records, of reader Documents' meta, or a DataFrame column; the text is in
@@ -383,6 +386,8 @@ def count(
         min_length=min_length,
         special_tokens=special_tokens,
     )
+    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
+        raise ConfigError(f"invalid batch_size: {batch_size!r}; expected a positive int or None")
     # Validate pruning before reading any input, so a typo fails fast.
     pruning = {"min_count": min_count, "min_df": min_df, "max_df": max_df, "max_features": max_features}
     _core.check_pruning(pruning)
@@ -413,9 +418,17 @@ def count(
     try:
         if by is None:
             acc = accumulator()
-            for batch in batches(texts, batch_size):
-                acc.update(batch)
-                bar.update(len(batch))
+            if type(texts) is list and acc.entities is None:
+                # The core reads the list in place, a batch at a time.
+                start = 0
+                while start < len(texts):
+                    end = acc.counter.update_from(texts, start, batch_size or BATCH_DOCS, BATCH_CHARS)
+                    bar.update(end - start)
+                    start = end
+            else:
+                for batch in batches(texts, batch_size):
+                    acc.update(batch)
+                    bar.update(len(batch))
             return acc.finish(pruning)
         return _count_grouped(texts, by, bucket, text_field, on_bad_group, batch_size, accumulator, pruning, bar)
     finally:
@@ -434,7 +447,6 @@ def _count_grouped(
     bar: Any,
 ) -> Any:
     """``count(..., by=...)``: one accumulator per group, fed in bounded batches."""
-    from ._input import BATCH_CHARS, BATCH_DOCS
     from .grouped import GroupedStats, group_records
 
     records, skipped, name = group_records(texts, by, bucket, text_field, on_bad_group)

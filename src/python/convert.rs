@@ -177,33 +177,39 @@ pub fn str_items<'py>(
     docs: &Bound<'py, PyList>,
     first: u64,
 ) -> PyResult<Vec<Bound<'py, PyString>>> {
-    let mut out = Vec::with_capacity(docs.len());
-    for (i, d) in docs.iter().enumerate() {
-        let index = first + i as u64;
-        let s = d.cast_into::<PyString>().map_err(|e| {
-            let d = e.into_inner();
-            // pandas stores a missing text as NaN (or None): say so rather than "float".
-            let missing = d.is_none() || d.extract::<f64>().is_ok_and(f64::is_nan);
-            if missing {
-                return raise(
-                    py,
-                    "DocumentTypeError",
-                    format!("document {index} is a missing value ({}), not str; drop or fill missing texts first", d.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())),
-                );
-            }
-            let ty = d
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".to_owned(), |n| n.to_string());
-            raise(
+    docs.iter()
+        .enumerate()
+        .map(|(i, d)| str_item(py, d, first + i as u64))
+        .collect()
+}
+
+/// Document `index`, `d`, checked to be a `str` (see [`str_items`]).
+pub fn str_item<'py>(
+    py: Python<'py>,
+    d: Bound<'py, PyAny>,
+    index: u64,
+) -> PyResult<Bound<'py, PyString>> {
+    d.cast_into::<PyString>().map_err(|e| {
+        let d = e.into_inner();
+        // pandas stores a missing text as NaN (or None): say so rather than "float".
+        let missing = d.is_none() || d.extract::<f64>().is_ok_and(f64::is_nan);
+        if missing {
+            return raise(
                 py,
                 "DocumentTypeError",
-                format!("document {index} is {ty}, not str"),
-            )
-        })?;
-        out.push(s);
-    }
-    Ok(out)
+                format!("document {index} is a missing value ({}), not str; drop or fill missing texts first", d.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())),
+            );
+        }
+        let ty = d
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+        raise(
+            py,
+            "DocumentTypeError",
+            format!("document {index} is {ty}, not str"),
+        )
+    })
 }
 
 /// A document's text, held for a call: an ASCII string, whose own bytes are its UTF-8 form, or the
