@@ -293,16 +293,7 @@ impl SortedGrams {
         pool: &ThreadPool,
         cancel: &Cancel,
     ) -> Result<()> {
-        // Range r stages block b's entries from `cursors[r][b]` on, after the earlier ranges' ones.
-        let mut cursors: Vec<Vec<usize>> = Vec::with_capacity(ranges.len());
-        let mut next: Vec<usize> = blocks.iter().map(|b| b.stage).collect();
-        for n in per_range {
-            cursors.push(next.clone());
-            next.iter_mut().zip(n).for_each(|(at, n)| *at += n);
-        }
-        let ends: Vec<Vec<usize>> = (0..cursors.len())
-            .map(|r| cursors.get(r + 1).unwrap_or(&next).clone())
-            .collect();
+        let (cursors, ends) = stretches(blocks.iter().map(|b| b.stage).collect(), per_range);
         let ix = Scatter::new(&mut out.indices);
         let dt = Scatter::new(&mut out.data);
         let mut jobs: Vec<_> = ranges.iter().zip(cursors).zip(ends).collect();
@@ -631,29 +622,19 @@ fn sorted_windows(
             })
             .collect::<Result<_>>()
     })?;
-    // Part q writes bucket b from `cursors[q][b]` on: after the buckets below b, and after the
-    // earlier parts' windows of bucket b.
-    let mut cursors = vec![vec![0usize; n_buckets]; parts.len()];
-    let mut bucket_ends = Vec::with_capacity(n_buckets);
+    let (mut starts, mut bucket_ends) =
+        (Vec::with_capacity(n_buckets), Vec::with_capacity(n_buckets));
     let mut at = 0;
     for b in 0..n_buckets {
-        for (q, hist) in hists.iter().enumerate() {
-            cursors[q][b] = at;
-            at += hist[b];
-        }
+        starts.push(at);
+        at += hists.iter().map(|hist| hist[b]).sum::<usize>();
         bucket_ends.push(at);
     }
+    let (mut cursors, ends) = stretches(starts, &hists);
     drop(hists);
     let mut items = vec![0u64; at];
     {
         let out = Scatter::new(&mut items);
-        let ends: Vec<Vec<usize>> = (0..parts.len())
-            .map(|q| {
-                (0..n_buckets)
-                    .map(|b| cursors.get(q + 1).map_or(bucket_ends[b], |c| c[b]))
-                    .collect()
-            })
-            .collect();
         pool.install(|| {
             parts
                 .par_iter()
@@ -738,6 +719,22 @@ pub(super) struct Runs {
     pub starts: Vec<usize>,
     pub keys: Vec<u64>,
     pub dfs: Vec<u32>,
+}
+
+/// Where jobs write their entries into shared destinations (buckets, blocks), each to a stretch of its
+/// own: job `j` writes `counts[j][d]` entries to destination `d`, whose space begins at `starts[d]`, from
+/// `cursors[j][d]` up to `ends[j][d]`, after the earlier jobs' entries. Returns `(cursors, ends)`.
+fn stretches(starts: Vec<usize>, counts: &[Vec<usize>]) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut next = starts;
+    let mut cursors = Vec::with_capacity(counts.len());
+    for n in counts {
+        cursors.push(next.clone());
+        next.iter_mut().zip(n).for_each(|(at, n)| *at += n);
+    }
+    let ends = (0..cursors.len())
+        .map(|j| cursors.get(j + 1).unwrap_or(&next).clone())
+        .collect();
+    (cursors, ends)
 }
 
 /// A slice that parallel jobs write at positions each owns alone.
