@@ -418,11 +418,10 @@ def count(
     try:
         if by is None:
             acc = accumulator()
-            if type(texts) is list and acc.entities is None:
-                # The core reads the list in place, a batch at a time.
+            if type(texts) is list:
                 start = 0
                 while start < len(texts):
-                    end = acc.counter.update_from(texts, start, batch_size or BATCH_DOCS, BATCH_CHARS)
+                    end = acc.update_from(texts, start, batch_size or BATCH_DOCS)
                     bar.update(end - start)
                     start = end
             else:
@@ -488,6 +487,18 @@ class _Accumulator:
 
     def update(self, batch: list[Any]) -> None:
         self.counter.update(batch)
+        self._update_entities(batch)
+
+    def update_from(self, texts: list[Any], start: int, max_docs: int) -> int:
+        """Update with a batch of the list ``texts`` from ``start`` on, and return where it ends. The core
+        reads the term counter's batch in place: slicing it out first would touch every document's
+        object twice more, and they lie all over the heap."""
+        end = self.counter.update_from(texts, start, max_docs, BATCH_CHARS)
+        if self.entities is not None:
+            self._update_entities(texts[start:end])
+        return end
+
+    def _update_entities(self, batch: list[Any]) -> None:
         if self.entities is not None:
             self.entities.update(self.recognizer._core, batch, n_threads=self.n_threads, gazetteer=self.gazetteer)
 

@@ -21,6 +21,20 @@ pub struct PyCounter {
 }
 
 impl PyCounter {
+    /// Counts `items`, the documents from number `first` on, with the GIL released.
+    fn count_items(
+        &mut self,
+        py: Python<'_>,
+        items: Vec<Bound<'_, PyString>>,
+        first: u64,
+    ) -> PyResult<()> {
+        let texts = utf8(py, items, first)?;
+        let docs = strs(&texts)?;
+        self.features = None;
+        let inner = &mut self.inner;
+        detached(py, |cancel| inner.update(&docs, cancel))
+    }
+
     /// Computes the sorted features once per batch of updates.
     fn ensure_features(&mut self, py: Python<'_>) -> PyResult<()> {
         if self.features.is_none() {
@@ -56,11 +70,8 @@ impl PyCounter {
     /// Counts a batch of documents (a list of str). Releases the GIL; Ctrl-C interrupts it.
     fn update(&mut self, py: Python<'_>, docs: &Bound<'_, PyList>) -> PyResult<()> {
         let first = self.inner.n_documents();
-        let texts = utf8(py, str_items(py, docs, first)?, first)?;
-        let docs = strs(&texts)?;
-        self.features = None;
-        let inner = &mut self.inner;
-        detached(py, |cancel| inner.update(&docs, cancel))
+        let items = str_items(py, docs, first)?;
+        self.count_items(py, items, first)
     }
 
     /// Counts the documents of the list `docs` from `start` on, up to `max_docs` of them or until they
@@ -87,11 +98,7 @@ impl PyCounter {
             items.push(s);
             end += 1;
         }
-        let texts = utf8(py, items, first)?;
-        let docs = strs(&texts)?;
-        self.features = None;
-        let inner = &mut self.inner;
-        detached(py, |cancel| inner.update(&docs, cancel))?;
+        self.count_items(py, items, first)?;
         Ok(end)
     }
 
