@@ -14,6 +14,9 @@ use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 
+/// Jobs per thread in a parallel step, so that a thread that finishes early can take another.
+pub const JOBS_PER_THREAD: usize = 4;
+
 /// Environment variable that sets the default thread count.
 pub const THREADS_ENV: &str = "NEWSTALLY_NUM_THREADS";
 

@@ -60,7 +60,7 @@ pub use conll::{Document, Label, Sentence, Span, read_conll};
 pub use model::{Lexicon, Model, TrainConfig, train, train_cancellable};
 
 use crate::error::Result;
-use crate::parallel::{Cancel, balanced_ranges, pool};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool};
 use crate::sentence::SentenceSplitter;
 
 /// Lexicons a [`Recognizer`] keeps between batch calls.
@@ -330,7 +330,7 @@ where
 {
     use rayon::prelude::*;
     let lens: Vec<usize> = texts.iter().map(String::len).collect();
-    let ranges = balanced_ranges(&lens, threads * 4);
+    let ranges = balanced_ranges(&lens, threads * JOBS_PER_THREAD);
     if threads <= 1 {
         ranges.into_iter().map(job).collect()
     } else {

@@ -29,7 +29,7 @@ use super::word_index::WordIndex;
 use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
-use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool, resolve_threads};
 use crate::stats::{CorpusStats, TermTable};
 
 /// The most text counted in one step of [`Counter::update`]: it keeps every per-batch count and
@@ -169,8 +169,10 @@ impl Counter {
         let need_streams = hi >= 2;
         let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        // Several chunks per thread, so a thread that drew long documents does not hold up the batch.
-        let ranges = balanced_ranges(&lens, self.threads * 8);
+        // Several chunks per thread, so a thread that drew long documents does not hold up the batch;
+        // twice the usual, as these are the longest jobs (35 ms each at four a thread on the shared
+        // corpora), whose last one sets how long the other thread waits.
+        let ranges = balanced_ranges(&lens, self.threads * 2 * JOBS_PER_THREAD);
         let pool = pool(self.threads)?;
         let n_words = self.index.len();
         for slot in self.slots_mut() {
@@ -351,6 +353,7 @@ impl Counter {
         pool.install(|| {
             shards
                 .par_iter_mut()
+                .with_max_len(1)
                 .enumerate()
                 .for_each(|(shard, tables)| job.count(shard, tables));
         });
@@ -523,31 +526,35 @@ impl Counter {
             jobs.push((s, t, i, k));
         }
         pool.install(|| {
-            jobs.into_par_iter().for_each(|(s, t, items, keys)| {
-                let mut at = 0;
-                let mut put = |f: Feature, gram: &[u32], count: u64, df: u64| {
-                    items[at] = Counted { f, count, df };
-                    if let Some((rank, bits)) = packing {
-                        keys[at] = self.packed_key(gram, rank, bits);
-                    }
-                    at += 1;
-                };
-                if t == NONE {
-                    for (w, (&count, &df)) in self.uni_count.iter().zip(&self.uni_df).enumerate() {
-                        if count > 0 {
-                            #[allow(clippy::cast_possible_truncation)]
-                            let w = w as u32;
-                            put(Feature { table: NONE, id: w }, &[w], count, u64::from(df));
+            jobs.into_par_iter()
+                .with_max_len(1)
+                .for_each(|(s, t, items, keys)| {
+                    let mut at = 0;
+                    let mut put = |f: Feature, gram: &[u32], count: u64, df: u64| {
+                        items[at] = Counted { f, count, df };
+                        if let Some((rank, bits)) = packing {
+                            keys[at] = self.packed_key(gram, rank, bits);
                         }
+                        at += 1;
+                    };
+                    if t == NONE {
+                        for (w, (&count, &df)) in
+                            self.uni_count.iter().zip(&self.uni_df).enumerate()
+                        {
+                            if count > 0 {
+                                #[allow(clippy::cast_possible_truncation)]
+                                let w = w as u32;
+                                put(Feature { table: NONE, id: w }, &[w], count, u64::from(df));
+                            }
+                        }
+                    } else {
+                        self.shards[s][t as usize].for_each(|id, gram, count, df| {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let id = (id as usize * n_shards + s) as u32;
+                            put(Feature { table: t, id }, gram, count, df);
+                        });
                     }
-                } else {
-                    self.shards[s][t as usize].for_each(|id, gram, count, df| {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let id = (id as usize * n_shards + s) as u32;
-                        put(Feature { table: t, id }, gram, count, df);
-                    });
-                }
-            });
+                });
         });
         (items, keys)
     }
@@ -717,7 +724,7 @@ impl Counter {
             jobs.push((first..last, buf));
         }
         pool.install(|| {
-            jobs.into_par_iter().for_each(|(run, buf)| {
+            jobs.into_par_iter().with_max_len(1).for_each(|(run, buf)| {
                 let mut p = 0;
                 for k in run {
                     let mut first = true;
@@ -1015,7 +1022,11 @@ impl Counter {
     /// part's first n-gram, and fills its own stretch of the features.
     fn merge_sorted(&self, lists: &SortedLists<'_>, out: &mut Features, pool: &ThreadPool) {
         let (n_words, n_grams) = (lists.words.len(), lists.gram_keys.len());
-        let parts = if n_grams == 0 { 1 } else { self.threads * 4 };
+        let parts = if n_grams == 0 {
+            1
+        } else {
+            self.threads * JOBS_PER_THREAD
+        };
         let gram_at = |part: usize| n_grams * part / parts;
         let word_at = |part: usize| match part {
             0 => 0,
@@ -1049,8 +1060,8 @@ impl Counter {
             jobs.push((grams, words, refs_here, count_here, df_here, keys_here));
         }
         pool.install(|| {
-            jobs.into_par_iter()
-                .for_each(|(mut grams, mut words, refs, count, df, keys)| {
+            jobs.into_par_iter().with_max_len(1).for_each(
+                |(mut grams, mut words, refs, count, df, keys)| {
                     for at in 0..refs.len() {
                         let next_is_word = !words.is_empty()
                             && (grams.is_empty()
@@ -1075,7 +1086,8 @@ impl Counter {
                             keys[at] = lists.gram_keys[g];
                         }
                     }
-                });
+                },
+            );
         });
     }
 

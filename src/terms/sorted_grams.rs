@@ -17,7 +17,7 @@ use super::matrix::{Csr, NONE, entry};
 use super::radix;
 use super::shards::is_counted;
 use crate::error::{Error, Result};
-use crate::parallel::{Cancel, balanced_ranges};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges};
 
 /// The packed key of `gram`: each word's rank + 1 in a field `bits` wide, first word highest, `hi`
 /// fields in all, missing words 0. Integer order is term order (see `Counter::pack_bits`).
@@ -494,10 +494,6 @@ struct Rows<'a> {
     ix: &'a mut [i32],
     dt: &'a mut [i64],
 }
-
-/// Jobs per thread in each parallel step over the streams, the n-grams or the rows, so that a thread
-/// that finishes early can take another (see [`crate::parallel`]).
-const JOBS_PER_THREAD: usize = 4;
 
 /// N-grams between checks for a cancel while building a matrix.
 const CHECK_EVERY: usize = 1 << 16;

@@ -8,7 +8,7 @@ use super::config::CountConfig;
 use super::matrix::{Csr, Lookup, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{MAX_N, NgramTable, hash_words};
-use crate::parallel::{Cancel, balanced_ranges, pool, resolve_threads};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool, resolve_threads};
 
 /// Features (terms and space-joined n-grams) with fixed column numbers.
 ///
@@ -132,7 +132,7 @@ impl Vocabulary {
     /// The job was cancelled.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S], cancel: &Cancel) -> Result<Csr> {
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = balanced_ranges(&lens, self.threads * 4);
+        let ranges = balanced_ranges(&lens, self.threads * JOBS_PER_THREAD);
         // A pool per call: a vocabulary may outlive a fork, which a stored pool's threads would not.
         let pool = pool(self.threads)?;
         let streams: Vec<Streams> = pool.install(|| {
