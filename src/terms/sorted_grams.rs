@@ -551,11 +551,6 @@ fn for_each_window(
     let (lo, hi) = p.ngram_range;
     #[allow(clippy::cast_possible_truncation)]
     let hi32 = hi as u32;
-    let mut put = |gram: &[u32], doc: u64| {
-        if is_counted(gram, p.word_stop, p.edges) {
-            f(packed_key(gram, p.rank, p.bits, hi32), doc);
-        }
-    };
     for s in streams {
         cancel.check()?;
         for d in 0..s.n_docs() {
@@ -566,12 +561,23 @@ fn for_each_window(
                         break;
                     }
                     if n == 2 {
-                        // Bigrams, by far the most common, as fixed-size windows.
-                        for w in seg.windows(2) {
-                            put(&[w[0], w[1]], doc);
+                        // Bigrams, by far the most common: each word's rank is read once, for the
+                        // window it ends and the one it starts.
+                        let low = p.bits * (hi32 - 2);
+                        let mut prev = (seg[0], u64::from(p.rank[seg[0] as usize]) + 1);
+                        for &w in &seg[1..] {
+                            let r = u64::from(p.rank[w as usize]) + 1;
+                            if is_counted(&[prev.0, w], p.word_stop, p.edges) {
+                                f((prev.1 << p.bits | r) << low, doc);
+                            }
+                            prev = (w, r);
                         }
                     } else {
-                        seg.windows(n).for_each(|w| put(w, doc));
+                        for w in seg.windows(n) {
+                            if is_counted(w, p.word_stop, p.edges) {
+                                f(packed_key(w, p.rank, p.bits, hi32), doc);
+                            }
+                        }
                     }
                 }
             }
