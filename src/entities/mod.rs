@@ -60,7 +60,7 @@ pub use conll::{Document, Label, Sentence, Span, read_conll};
 pub use model::{Lexicon, Model, TrainConfig, train, train_cancellable};
 
 use crate::error::Result;
-use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool};
+use crate::parallel::{Cancel, pool, run_in_order, shrinking_ranges};
 use crate::sentence::SentenceSplitter;
 
 /// Lexicons a [`Recognizer`] keeps between batch calls.
@@ -320,21 +320,19 @@ where
     Ok(parts.into_iter().flatten().collect())
 }
 
-/// `job` on chunks of `0..texts.len()` of similar byte size (four per thread), on `threads`
-/// threads; the results in chunk order. One thread runs on the caller's thread: rayon's global
-/// pool is never used.
+/// `job` on chunks of `0..texts.len()` (see [`shrinking_ranges`]), on `threads` threads; the results
+/// in chunk order. One thread runs on the caller's thread: rayon's global pool is never used.
 fn run_chunks<T, F>(texts: &[String], threads: usize, job: F) -> Result<Vec<T>>
 where
     T: Send,
     F: Fn(Range<usize>) -> Result<T> + Sync,
 {
-    use rayon::prelude::*;
     let lens: Vec<usize> = texts.iter().map(String::len).collect();
-    let ranges = balanced_ranges(&lens, threads * JOBS_PER_THREAD);
+    let ranges = shrinking_ranges(&lens, threads);
     if threads <= 1 {
         ranges.into_iter().map(job).collect()
     } else {
-        pool(threads)?.install(|| ranges.into_par_iter().with_max_len(1).map(&job).collect())
+        run_in_order(&pool(threads)?, ranges.len(), |i| job(ranges[i].clone()))
     }
 }
 

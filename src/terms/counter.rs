@@ -29,7 +29,9 @@ use super::word_index::WordIndex;
 use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
-use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool, resolve_threads};
+use crate::parallel::{
+    Cancel, JOBS_PER_THREAD, pool, resolve_threads, run_in_order, shrinking_ranges,
+};
 use crate::stats::{CorpusStats, TermTable};
 
 /// The most text counted in one step of [`Counter::update`]: it keeps every per-batch count and
@@ -169,10 +171,7 @@ impl Counter {
         let need_streams = hi >= 2;
         let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        // Several chunks per thread, so a thread that drew long documents does not hold up the batch;
-        // twice the usual, as these are the longest jobs (35 ms each at four a thread on the shared
-        // corpora), whose last one sets how long the other thread waits.
-        let ranges = balanced_ranges(&lens, self.threads * 2 * JOBS_PER_THREAD);
+        let ranges = shrinking_ranges(&lens, self.threads);
         let pool = pool(self.threads)?;
         let n_words = self.index.len();
         for slot in self.slots_mut() {
@@ -185,27 +184,21 @@ impl Counter {
             slots,
             ..
         } = self;
-        let chunks: Result<Vec<Chunk>> = pool.install(|| {
-            ranges
-                .par_iter()
-                .with_max_len(1)
-                .map(|r| {
-                    // A chunk runs start to end on one thread, so its slot is never contended.
-                    let s = rayon::current_thread_index().unwrap_or(0) % slots.len();
-                    let mut slot = slots[s].lock().unwrap_or_else(PoisonError::into_inner);
-                    let mut chunk = count_chunk(
-                        analyzer,
-                        index,
-                        &mut slot,
-                        &docs[r.clone()],
-                        need_streams,
-                        unigram_rows,
-                        cancel,
-                    )?;
-                    chunk.slot = s;
-                    Ok(chunk)
-                })
-                .collect()
+        let chunks: Result<Vec<Chunk>> = run_in_order(&pool, ranges.len(), |i| {
+            // A chunk runs start to end on one thread, so its slot is never contended.
+            let s = rayon::current_thread_index().unwrap_or(0) % slots.len();
+            let mut slot = slots[s].lock().unwrap_or_else(PoisonError::into_inner);
+            let mut chunk = count_chunk(
+                analyzer,
+                index,
+                &mut slot,
+                &docs[ranges[i].clone()],
+                need_streams,
+                unigram_rows,
+                cancel,
+            )?;
+            chunk.slot = s;
+            Ok(chunk)
         });
         let fresh: usize = self.slots_mut().map(|s| s.fresh.len()).sum();
         let chunks = chunks.and_then(|c| {

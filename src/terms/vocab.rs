@@ -1,14 +1,13 @@
 //! A fixed vocabulary: features mapped to columns, for transforming new documents.
 
 use ahash::AHashMap;
-use rayon::prelude::*;
 
 use super::analyzer::{Analyzer, Streams};
 use super::config::CountConfig;
 use super::matrix::{Csr, Lookup, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{MAX_N, NgramTable, hash_words};
-use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, pool, resolve_threads};
+use crate::parallel::{Cancel, pool, resolve_threads, run_in_order, shrinking_ranges};
 
 /// Features (terms and space-joined n-grams) with fixed column numbers.
 ///
@@ -132,15 +131,11 @@ impl Vocabulary {
     /// The job was cancelled.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S], cancel: &Cancel) -> Result<Csr> {
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = balanced_ranges(&lens, self.threads * JOBS_PER_THREAD);
+        let ranges = shrinking_ranges(&lens, self.threads);
         // A pool per call: a vocabulary may outlive a fork, which a stored pool's threads would not.
         let pool = pool(self.threads)?;
-        let streams: Vec<Streams> = pool.install(|| {
-            ranges
-                .par_iter()
-                .with_max_len(1)
-                .map(|r| self.streams_of(&docs[r.clone()], cancel))
-                .collect::<Result<Vec<_>>>()
+        let streams = run_in_order(&pool, ranges.len(), |i| {
+            self.streams_of(&docs[ranges[i].clone()], cancel)
         })?;
         let mut m = build_rows(&streams, self, &pool, cancel)?;
         if docs.is_empty() {
