@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 
 use super::errors::raise;
 use crate::terms::{CountConfig, Csr, DocFreq, NgramStopWords, Pruning};
@@ -165,26 +165,28 @@ pub fn pruning(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<Pruning> {
 /// The texts of a list of documents, copied out so the GIL can be released. `first` is the corpus index
 /// of the first, for error messages.
 pub fn texts(py: Python<'_>, docs: &Bound<'_, PyList>, first: u64) -> PyResult<Vec<String>> {
-    let texts = utf8(py, str_items(py, docs, first)?, first)?;
-    Ok(strs(&texts)?.into_iter().map(str::to_owned).collect())
+    Ok(list_texts(py, docs, first)?
+        .iter()
+        .map(|t| t.as_str().to_owned())
+        .collect())
 }
 
-/// The items of a list of documents, each checked to be a `str`: anything else is a
-/// `DocumentTypeError` naming its index (`first` is the corpus index of the first). Holding them keeps
-/// them alive whatever happens to the list while the GIL is released.
-pub fn str_items<'py>(
+/// The texts of a list of documents (see [`Text`]); `first` is the corpus index of the first, for
+/// error messages.
+pub fn list_texts<'py>(
     py: Python<'py>,
     docs: &Bound<'py, PyList>,
     first: u64,
-) -> PyResult<Vec<Bound<'py, PyString>>> {
+) -> PyResult<Vec<Text<'py>>> {
     docs.iter()
         .enumerate()
-        .map(|(i, d)| str_item(py, d, first + i as u64))
+        .map(|(i, d)| text(py, d, first + i as u64))
         .collect()
 }
 
-/// Document `index`, `d`, checked to be a `str` (see [`str_items`]).
-pub fn str_item<'py>(
+/// Document `index`, `d`, checked to be a `str`: anything else is a `DocumentTypeError` naming its
+/// index.
+fn str_item<'py>(
     py: Python<'py>,
     d: Bound<'py, PyAny>,
     index: u64,
@@ -212,66 +214,78 @@ pub fn str_item<'py>(
     })
 }
 
-/// A document's text, held for a call: an ASCII string, whose own bytes are its UTF-8 form, or the
-/// UTF-8 encoding of any other string, made for the call. (Python's own UTF-8 form of a string stays
-/// inside the string object for as long as the string lives: for a corpus in a non-Latin script, a
-/// second copy of the corpus left behind by every count.)
-pub enum Text<'py> {
-    Ascii(Bound<'py, PyString>),
-    Encoded(Bound<'py, PyBytes>),
+/// A document's text as UTF-8, held for a call together with the object that holds the bytes: an
+/// ASCII string, whose own bytes are its UTF-8 form, or a `bytes` object with the UTF-8 encoding of
+/// any other string, made for the call. (Python's own UTF-8 form of a string stays inside the string
+/// object for as long as the string lives: for a corpus in a non-Latin script, a second copy of the
+/// corpus left behind by every count.) Holding the object keeps the text alive whatever happens to
+/// the list while the GIL is released.
+pub struct Text<'py> {
+    _owner: Bound<'py, PyAny>,
+    ptr: *const u8,
+    len: usize,
+    /// Length in characters, as Python's `len`.
+    pub chars: usize,
 }
 
 impl Text<'_> {
-    /// The text, borrowed. Neither kind can fail: an ASCII string has a UTF-8 form, and Python's
-    /// encoder writes valid UTF-8.
-    pub fn as_str(&self) -> PyResult<&str> {
-        match self {
-            Text::Ascii(s) => s.to_str(),
-            Text::Encoded(b) => std::str::from_utf8(b.as_bytes())
-                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
-        }
+    /// The text, borrowed.
+    pub fn as_str(&self) -> &str {
+        // SAFETY: `ptr` and `len` were taken from a `&str` into the bytes of `_owner`, an immutable
+        // `str` or `bytes` object that this value keeps alive, so they stay valid UTF-8 in place.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr, self.len)) }
     }
 }
 
-/// The texts of `items` (see [`Text`]). A lone surrogate, which has no UTF-8 form, is a
-/// `DocumentError` naming the document and character.
-pub fn utf8<'py>(
-    py: Python<'py>,
-    items: Vec<Bound<'py, PyString>>,
-    first: u64,
-) -> PyResult<Vec<Text<'py>>> {
-    let isascii = intern!(py, "isascii");
-    let mut out = Vec::with_capacity(items.len());
-    for (i, s) in items.into_iter().enumerate() {
-        if s.call_method0(isascii)?.is_truthy()? {
-            out.push(Text::Ascii(s));
-            continue;
+/// Document `index`, `d`, as a [`Text`]: a `DocumentTypeError` if it is not a `str`, a
+/// `DocumentError` naming the character if it holds a lone surrogate (which has no UTF-8 form).
+/// Everything is read off the object at once: a corpus's string objects lie all over the heap, and
+/// each separate pass over them missed the caches again.
+pub fn text<'py>(py: Python<'py>, d: Bound<'py, PyAny>, index: u64) -> PyResult<Text<'py>> {
+    let s = str_item(py, d, index)?;
+    if s.call_method0(intern!(py, "isascii"))?.is_truthy()? {
+        let t = s.to_str()?;
+        let (ptr, len) = (t.as_ptr(), t.len());
+        return Ok(Text {
+            _owner: s.into_any(),
+            ptr,
+            len,
+            chars: len,
+        });
+    }
+    let chars = s.len()?;
+    match s.encode_utf8() {
+        Ok(b) => {
+            let t = std::str::from_utf8(b.as_bytes())
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            let (ptr, len) = (t.as_ptr(), t.len());
+            Ok(Text {
+                _owner: b.into_any(),
+                ptr,
+                len,
+                chars,
+            })
         }
-        match s.encode_utf8() {
-            Ok(b) => out.push(Text::Encoded(b)),
-            Err(e) => {
-                // The UnicodeEncodeError knows where the lone surrogate is.
-                let at: i64 = e
-                    .value(py)
-                    .getattr("start")
-                    .and_then(|v| v.extract())
-                    .unwrap_or(-1);
-                let index = first + i as u64;
-                return Err(raise(
-                    py,
-                    "DocumentError",
-                    format!(
-                        "document {index} is not valid Unicode: a lone surrogate at character {at} cannot be encoded as UTF-8 (clean it with s.encode('utf-8', 'replace').decode())"
-                    ),
-                ));
-            }
+        Err(e) => {
+            // The UnicodeEncodeError knows where the lone surrogate is.
+            let at: i64 = e
+                .value(py)
+                .getattr("start")
+                .and_then(|v| v.extract())
+                .unwrap_or(-1);
+            Err(raise(
+                py,
+                "DocumentError",
+                format!(
+                    "document {index} is not valid Unicode: a lone surrogate at character {at} cannot be encoded as UTF-8 (clean it with s.encode('utf-8', 'replace').decode())"
+                ),
+            ))
         }
     }
-    Ok(out)
 }
 
 /// The texts, borrowed for a call.
-pub fn strs<'a>(texts: &'a [Text<'_>]) -> PyResult<Vec<&'a str>> {
+pub fn strs<'a>(texts: &'a [Text<'_>]) -> Vec<&'a str> {
     texts.iter().map(Text::as_str).collect()
 }
 

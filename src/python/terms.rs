@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use super::convert::{CsrArrays, count_config, csr, pruning, str_item, str_items, strs, utf8};
+use super::convert::{CsrArrays, Text, count_config, csr, list_texts, pruning, strs, text};
 use super::errors::ToPyResult;
 use super::run::detached;
 use super::stats::PyCorpusStats;
@@ -21,15 +21,9 @@ pub struct PyCounter {
 }
 
 impl PyCounter {
-    /// Counts `items`, the documents from number `first` on, with the GIL released.
-    fn count_items(
-        &mut self,
-        py: Python<'_>,
-        items: Vec<Bound<'_, PyString>>,
-        first: u64,
-    ) -> PyResult<()> {
-        let texts = utf8(py, items, first)?;
-        let docs = strs(&texts)?;
+    /// Counts `texts` with the GIL released.
+    fn count_texts(&mut self, py: Python<'_>, texts: &[Text<'_>]) -> PyResult<()> {
+        let docs = strs(texts);
         self.features = None;
         let inner = &mut self.inner;
         detached(py, |cancel| inner.update(&docs, cancel))
@@ -69,9 +63,8 @@ impl PyCounter {
 
     /// Counts a batch of documents (a list of str). Releases the GIL; Ctrl-C interrupts it.
     fn update(&mut self, py: Python<'_>, docs: &Bound<'_, PyList>) -> PyResult<()> {
-        let first = self.inner.n_documents();
-        let items = str_items(py, docs, first)?;
-        self.count_items(py, items, first)
+        let texts = list_texts(py, docs, self.inner.n_documents())?;
+        self.count_texts(py, &texts)
     }
 
     /// Counts the documents of the list `docs` from `start` on, up to `max_docs` of them or until they
@@ -88,17 +81,17 @@ impl PyCounter {
         max_chars: usize,
     ) -> PyResult<usize> {
         let first = self.inner.n_documents();
-        let (mut items, mut chars, mut end) = (Vec::new(), 0, start);
+        let (mut texts, mut chars, mut end) = (Vec::new(), 0, start);
         // At least one document, so that the caller's loop always moves on.
         while end < docs.len()
-            && (items.is_empty() || (items.len() < max_docs && chars < max_chars))
+            && (texts.is_empty() || (texts.len() < max_docs && chars < max_chars))
         {
-            let s = str_item(py, docs.get_item(end)?, first + items.len() as u64)?;
-            chars += s.len()?;
-            items.push(s);
+            let t = text(py, docs.get_item(end)?, first + texts.len() as u64)?;
+            chars += t.chars;
+            texts.push(t);
             end += 1;
         }
-        self.count_items(py, items, first)?;
+        self.count_texts(py, &texts)?;
         Ok(end)
     }
 
@@ -241,8 +234,8 @@ impl PyVocabulary {
         docs: &Bound<'_, PyList>,
         first: u64,
     ) -> PyResult<CsrArrays<'py>> {
-        let texts = utf8(py, str_items(py, docs, first)?, first)?;
-        let docs = strs(&texts)?;
+        let texts = list_texts(py, docs, first)?;
+        let docs = strs(&texts);
         let inner = &self.inner;
         let m = detached(py, |cancel| inner.transform(&docs, cancel))?;
         Ok(csr(py, m))
