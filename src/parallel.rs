@@ -10,8 +10,9 @@
 //! waits. Traces of a two-thread vectorizer fit showed one thread idle for 20 to 30 ms at the end of
 //! several steps.
 //!
-//! Counting a batch, the longest step, hands its chunks out in order instead, each to the first thread
-//! free, and cuts the last ones shorter ([`shrinking_ranges`], [`run_in_order`]).
+//! The longest steps (counting a batch, transforming one, counting its entities) hand their chunks
+//! out in order instead, each to the first thread free, and cut the last ones shorter
+//! ([`shrinking_ranges`], [`run_in_order`]).
 
 use rayon::ThreadPool;
 
@@ -97,10 +98,11 @@ pub fn balanced_ranges(lens: &[usize], parts: usize) -> Vec<std::ops::Range<usiz
 }
 
 /// Splits `0..lens.len()` into contiguous, non-empty ranges for workers that take them in order, each
-/// as it finishes the last ([`run_in_order`]). While much remains, a range weighs a
-/// `threads * JOBS_PER_THREAD`-th of the total, as [`balanced_ranges`] would cut it; past that, a
-/// share of what remains, down to a sixteenth of the first ranges' weight. When one worker takes the
-/// last range, the others are then at most a short range from done.
+/// as it finishes the last ([`run_in_order`]). A range weighs what remains split in twice as many
+/// ranges as threads, but at most a `threads * JOBS_PER_THREAD`-th of the total (as
+/// [`balanced_ranges`] would cut it: the first ranges, while half or more remains) and at least a
+/// sixteenth of that. When one worker takes the last range, the others are then at most a short
+/// range from done.
 ///
 /// Equal ranges leave that to chance: counting the shared corpora in one batch on two threads, one
 /// thread counted alone for 12 to 15 ms (the length of a range) at the end of the step.
