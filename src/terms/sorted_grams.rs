@@ -304,8 +304,8 @@ impl SortedGrams {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
                     self.for_each_entry((*grams).clone(), gram_col, cancel, |doc, col, count| {
                         let b = block_of[doc as usize] as usize;
-                        ix.write(cursor[b], ends[b], doc as u32 as i32);
-                        dt.write(cursor[b], ends[b], entry(col, count) as i64);
+                        let value = entry(col, count) as i64;
+                        ix.write_with(&dt, cursor[b], ends[b], doc as u32 as i32, value);
                         cursor[b] += 1;
                     })
                 })
@@ -765,6 +765,21 @@ impl<'a, T> Scatter<'a, T> {
         // SAFETY: `at` is in bounds, and inside the stretch ending at `end`, which only the caller
         // writes: the stretches of a pass are disjoint (see `sorted_windows`, `SortedGrams::matrix`).
         unsafe { self.ptr.add(at).write(value) }
+    }
+
+    /// Writes `value` here and `also` in `other` at `at`, inside a caller's own stretch ending at
+    /// `end` in both: one check for the two writes.
+    #[inline]
+    fn write_with<U>(&self, other: &Scatter<'_, U>, at: usize, end: usize, value: T, also: U) {
+        assert!(
+            at < end && end <= self.len && end <= other.len,
+            "a write left its stretch"
+        );
+        // SAFETY: as for `write`, in both slices.
+        unsafe {
+            self.ptr.add(at).write(value);
+            other.ptr.add(at).write(also);
+        }
     }
 }
 
