@@ -1,8 +1,9 @@
 //! newstally: fast, parallel text statistics for news analysis.
 //!
-//! The core counts terms and word n-grams over a corpus in parallel ([`count`]), with results that merge
-//! exactly ([`stats::CorpusStats`]), and builds scikit-learn compatible document-term matrices
-//! ([`terms`]). The Python package `newstally` wraps it; the bindings live in `src/python/` only.
+//! The core counts terms and word n-grams over a corpus in parallel ([`terms::Counter`]), with
+//! results that merge exactly ([`stats::CorpusStats`]), and builds scikit-learn compatible
+//! document-term matrices ([`terms`]). The Python package `newstally` wraps it; the bindings live in
+//! `src/python/` only.
 #![warn(missing_docs)]
 
 // Only the Python extension installs it; the library's Rust users keep their own allocator.

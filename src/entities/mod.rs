@@ -20,7 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Modules: [`conll`] reads CoNLL files and decodes IOB1/IOB2 tags, [`features`] extracts
+//! Modules: [`conll`] reads CoNLL files and decodes IOB1/IOB2 tags, `features` extracts
 //! features, [`clusters`] holds word clusters, [`model`] trains, predicts and serialises, [`eval`]
 //! scores predictions with the CoNLL exact-span measure, [`counts`] tallies entities over a corpus.
 

@@ -58,7 +58,7 @@ const FREE: Entry = Entry {
     last_doc: 0,
 };
 
-/// Counts of the n-grams of one order: open addressing with linear probing over [`Entry`]s.
+/// Counts of the n-grams of one order: open addressing with linear probing over `Entry`s.
 #[derive(Debug, Clone)]
 pub struct NgramTable {
     n: usize,

@@ -131,7 +131,8 @@ impl Default for WordTokenizerConfig {
     }
 }
 
-/// Splits text into normalised word tokens; see the [module documentation](self) for the rules.
+/// Splits text into normalised word tokens, by the rules in the documentation of the source module
+/// `tokenize/word.rs` (summed up in the README's Tokenization section).
 ///
 /// A tokenizer holds only its configuration, so it is cheap to clone and can be shared between
 /// threads.
