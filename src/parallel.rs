@@ -72,29 +72,38 @@ pub fn balanced_ranges(lens: &[usize], parts: usize) -> Vec<std::ops::Range<usiz
         return Vec::new();
     }
     let parts = parts.clamp(1, n);
-    // Each item weighs one more than its length, so empty documents still spread out.
-    let total: u128 = lens.iter().map(|&l| l as u128 + 1).sum();
+    let total: u128 = lens.iter().map(|&l| weight(l)).sum();
     let mut out = Vec::with_capacity(parts);
-    let (mut start, mut end) = (0, 0);
-    let mut before_end = 0u128;
+    let (mut start, mut before) = (0, 0u128);
     for k in 1..parts {
         let goal = total * k as u128 / parts as u128;
-        // Every range takes at least one item and leaves one for each range after it.
-        let (min_end, max_end) = (start + 1, n - (parts - k));
-        while end < max_end {
-            let weight = lens[end] as u128 + 1;
-            // Take item `end` while its midpoint lies before the goal.
-            if end >= min_end && 2 * before_end + weight > 2 * goal {
-                break;
-            }
-            before_end += weight;
-            end += 1;
-        }
+        // Every range leaves an item for each range after it.
+        let (end, taken) = take(lens, start, n - (parts - k), goal.saturating_sub(before));
         out.push(start..end);
-        start = end;
+        (start, before) = (end, before + taken);
     }
     out.push(start..n);
     out
+}
+
+/// Each item weighs one more than its length, so empty documents still spread out.
+fn weight(len: usize) -> u128 {
+    len as u128 + 1
+}
+
+/// The end of a range of `lens` from `start` (not past `max_end`) that holds at least one item and
+/// then each next one whose midpoint lies before `goal` weight; and the range's weight.
+fn take(lens: &[usize], start: usize, max_end: usize, goal: u128) -> (usize, u128) {
+    let (mut end, mut taken) = (start, 0u128);
+    while end < max_end {
+        let w = weight(lens[end]);
+        if end > start && 2 * taken + w > 2 * goal {
+            break;
+        }
+        taken += w;
+        end += 1;
+    }
+    (end, taken)
 }
 
 /// Splits `0..lens.len()` into contiguous, non-empty ranges for workers that take them in order, each
@@ -109,23 +118,14 @@ pub fn balanced_ranges(lens: &[usize], parts: usize) -> Vec<std::ops::Range<usiz
 pub fn shrinking_ranges(lens: &[usize], threads: usize) -> Vec<std::ops::Range<usize>> {
     let n = lens.len();
     let threads = threads.max(1) as u128;
-    let total: u128 = lens.iter().map(|&l| l as u128 + 1).sum();
+    let total: u128 = lens.iter().map(|&l| weight(l)).sum();
     let most = total.div_ceil(threads * JOBS_PER_THREAD as u128);
     let least = most.div_ceil(16);
     let mut out = Vec::new();
     let (mut start, mut left) = (0, total);
     while start < n {
         let goal = (left / (2 * threads)).clamp(least, most);
-        let (mut end, mut taken) = (start, 0u128);
-        while end < n {
-            let weight = lens[end] as u128 + 1;
-            // Take item `end` while its midpoint lies before the goal; always one.
-            if end > start && 2 * taken + weight > 2 * goal {
-                break;
-            }
-            taken += weight;
-            end += 1;
-        }
+        let (end, taken) = take(lens, start, n, goal);
         out.push(start..end);
         (start, left) = (end, left - taken);
     }
