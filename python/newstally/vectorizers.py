@@ -8,6 +8,7 @@ values of scikit-learn-only options raise :class:`~newstally.exceptions.ConfigEr
 from __future__ import annotations
 
 import inspect
+import math
 from numbers import Integral
 from typing import Any
 
@@ -21,6 +22,7 @@ from .exceptions import ConfigError, EmptyVocabularyError, NotFittedError
 __all__ = ["CountVectorizer", "TfidfVectorizer"]
 
 _SKLEARN_PATTERN = r"(?u)\b\w\w+\b"
+_U64_MAX = 2**64 - 1
 
 
 def _scipy_sparse() -> Any:
@@ -208,32 +210,36 @@ class CountVectorizer(_Params):
         for batch in batches(raw_documents, whole_lists=True):
             counter.update(batch)
         n_doc = counter.n_documents
-        tf, df = counter.feature_counts()
         max_df, min_df = self.max_df, self.min_df
         max_doc_count = max_df if isinstance(max_df, Integral) else max_df * n_doc
         min_doc_count = min_df if isinstance(min_df, Integral) else min_df * n_doc
         if max_doc_count < min_doc_count:
             raise ConfigError("max_df corresponds to < documents than min_df")
-        if len(tf) == 0:
+        n_features = counter.n_features
+        if n_features == 0:
             raise EmptyVocabularyError("empty vocabulary; perhaps the documents only contain stop words")
-        df = df.astype(np.int64)
-        mask = (df <= max_doc_count) & (df >= min_doc_count)
+        # scikit-learn keeps min_doc_count <= df <= max_doc_count; a df is a whole number, so the bounds
+        # round inwards. Every feature has 1 <= df <= n_doc: the default bounds keep all, and then the
+        # counts need not be copied out at all.
+        lo, hi = min(math.ceil(min_doc_count), _U64_MAX), min(math.floor(max_doc_count), _U64_MAX)
+        kept = None if lo <= 1 and hi >= n_doc else counter.within_df(lo, hi)
+        n_kept = n_features if kept is None else len(kept)
         limit = self.max_features
-        if limit is not None and mask.sum() > limit:
+        if limit is not None and n_kept > limit:
             # Exactly scikit-learn's selection, ties included: the same numpy argsort on the same array
             # (column sums of the matrix, whose dtype follows the matrix's; binary counts are the dfs).
-            sums = df if self.binary else tf.astype(np.int64)
+            tf, df = counter.feature_counts()
+            if kept is None:
+                kept = np.arange(n_features, dtype=np.int64)
+            sums = df.astype(np.int64) if self.binary else tf.astype(np.int64)
             if np.issubdtype(np.dtype(self.dtype), np.floating):
                 sums = sums.astype(self.dtype)
-            mask_inds = (-sums[mask]).argsort()[:limit]
-            new_mask = np.zeros(len(df), dtype=bool)
-            new_mask[np.where(mask)[0][mask_inds]] = True
-            mask = new_mask
-        kept = np.where(mask)[0].astype(np.int64)
-        if len(kept) == 0:
+            kept = np.sort(kept[(-sums[kept]).argsort()[:limit]])
+            n_kept = len(kept)
+        if n_kept == 0:
             raise EmptyVocabularyError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
         indptr, indices, data = counter.matrix(kept)
-        X = self._csr(sp, indptr, indices, data, (n_doc, len(kept)))
+        X = self._csr(sp, indptr, indices, data, (n_doc, n_kept))
         # Names and the transform vocabulary are built on first use: a fit_transform caller who only
         # wants the matrix never pays for a million Python strings.
         self._pending = (counter, kept)

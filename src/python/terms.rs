@@ -37,6 +37,19 @@ impl PyCounter {
         }
         Ok(())
     }
+
+    /// The feature indices `keep` as given, or all of them for `None`; computes the features.
+    fn keep(
+        &mut self,
+        py: Python<'_>,
+        keep: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<Vec<usize>> {
+        self.ensure_features(py)?;
+        match keep {
+            Some(k) => indices(py, &k),
+            None => Ok((0..self.features.as_ref().map_or(0, Features::len)).collect()),
+        }
+    }
 }
 
 #[pymethods]
@@ -130,13 +143,13 @@ impl PyCounter {
     }
 
     /// Names of the features at `keep` (ascending indices into the vocabulary).
+    #[pyo3(signature = (keep=None))]
     fn feature_names<'py>(
         &mut self,
         py: Python<'py>,
-        keep: PyReadonlyArray1<'_, i64>,
+        keep: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let keep = indices(py, &keep)?;
-        self.ensure_features(py)?;
+        let keep = self.keep(py, keep)?;
         let (inner, f) = (&self.inner, self.features.as_ref());
         let table = match f {
             Some(f) => py.detach(|| inner.feature_table(f, &keep)).py(py)?,
@@ -149,14 +162,39 @@ impl PyCounter {
         )
     }
 
-    /// The CSR document-term matrix restricted to the features at `keep`.
+    /// Number of features (of every order), computing them if needed.
+    #[getter]
+    fn n_features(&mut self, py: Python<'_>) -> PyResult<usize> {
+        self.ensure_features(py)?;
+        Ok(self.features.as_ref().map_or(0, Features::len))
+    }
+
+    /// Indices (ascending) of the features whose document frequency lies in `lo..=hi`.
+    fn within_df<'py>(
+        &mut self,
+        py: Python<'py>,
+        lo: u64,
+        hi: u64,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        self.ensure_features(py)?;
+        let f = self.features.as_ref();
+        let kept = py.detach(|| f.map_or_else(Vec::new, |f| f.within_df(lo, hi)));
+        #[allow(clippy::cast_possible_wrap)]
+        Ok(kept
+            .into_iter()
+            .map(|i| i as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py))
+    }
+
+    /// The CSR document-term matrix restricted to the features at `keep` (all of them for `None`).
+    #[pyo3(signature = (keep=None))]
     fn matrix<'py>(
         &mut self,
         py: Python<'py>,
-        keep: PyReadonlyArray1<'_, i64>,
+        keep: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<CsrArrays<'py>> {
-        let keep = indices(py, &keep)?;
-        self.ensure_features(py)?;
+        let keep = self.keep(py, keep)?;
         let (inner, features) = (&self.inner, self.features.as_ref());
         let m = detached(py, |cancel| match features {
             Some(f) => inner.matrix(f, &keep, cancel),
@@ -166,16 +204,15 @@ impl PyCounter {
     }
 
     /// A fixed vocabulary of the features at `keep`, for transforming new documents.
-    #[pyo3(signature = (keep, *, n_threads=None))]
+    #[pyo3(signature = (keep=None, *, n_threads=None))]
     fn vocabulary(
         &mut self,
         py: Python<'_>,
-        keep: PyReadonlyArray1<'_, i64>,
+        keep: Option<PyReadonlyArray1<'_, i64>>,
         n_threads: Option<usize>,
     ) -> PyResult<PyVocabulary> {
-        let keep = indices(py, &keep)?;
+        let keep = self.keep(py, keep)?;
         let config = self.inner.config().clone();
-        self.ensure_features(py)?;
         let (counter, f) = (&self.inner, self.features.as_ref());
         let inner = detached(py, |_| {
             let table = match f {

@@ -1151,21 +1151,11 @@ impl Counter {
             return Err(Error::TooLarge("more than 2^31 features".into()));
         }
         if let Some(grams) = &features.grams {
-            let (mut uni_col, mut gram_col) =
-                (vec![NONE; self.index.len()], vec![NONE; grams.len()]);
-            for (col, &f) in keep.iter().enumerate() {
-                let r = features.refs[f];
-                #[allow(clippy::cast_possible_truncation)]
-                let col = col as u32;
-                if r.table == NONE {
-                    uni_col[r.id as usize] = col;
-                } else {
-                    gram_col[r.id as usize] = col;
-                }
-            }
+            let pool = pool(self.threads)?;
+            let (uni_col, gram_col) = self.sorted_columns(features, grams.len(), keep, &pool);
             let lo = self.analyzer.config.ngram_range.0;
             let uni_col = (lo == 1).then_some(&uni_col[..]);
-            return grams.matrix(&self.rows, &gram_col, uni_col, &pool(self.threads)?, cancel);
+            return grams.matrix(&self.rows, &gram_col, uni_col, &pool, cancel);
         }
         let n_shards = self.shards.len();
         let mut cols = CounterColumns {
@@ -1195,6 +1185,72 @@ impl Counter {
             }
         }
         build_rows(&self.rows, &cols, &pool(self.threads)?, cancel)
+    }
+
+    /// The column of each word and of each sorted n-gram (of `n_grams`), or [`NONE`]: the features at
+    /// `keep` (checked) become columns `0..keep.len()`.
+    ///
+    /// Parts of `keep` fill their own stretches of the n-grams' columns in parallel: the n-grams'
+    /// indices ascend in term order, as the features do. A serial loop took 11 ms of a unigram +
+    /// bigram fit while the other thread waited. The words' ids do not ascend, and are few: each
+    /// part lists its words' columns, set afterwards.
+    fn sorted_columns(
+        &self,
+        features: &Features,
+        n_grams: usize,
+        keep: &[usize],
+        pool: &ThreadPool,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let parts = self.threads * JOBS_PER_THREAD;
+        let cut = |p: usize| keep.len() * p / parts;
+        // The first n-gram index a part may write: that of its first kept n-gram, if it has one.
+        let first_gram = |p: usize| {
+            keep[cut(p)..]
+                .iter()
+                .map(|&f| features.refs[f])
+                .find(|r| r.table != NONE)
+                .map_or(n_grams, |r| r.id as usize)
+        };
+        let mut gram_col = vec![NONE; n_grams];
+        let mut jobs = Vec::with_capacity(parts);
+        let mut rest = gram_col.as_mut_slice();
+        let mut from = first_gram(0);
+        rest = &mut std::mem::take(&mut rest)[from..];
+        for p in 0..parts {
+            let to = if p + 1 == parts {
+                n_grams
+            } else {
+                first_gram(p + 1)
+            };
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(to - from);
+            rest = tail;
+            jobs.push((cut(p)..cut(p + 1), from, mine));
+            from = to;
+        }
+        let words: Vec<Vec<(u32, u32)>> = pool.install(|| {
+            jobs.into_par_iter()
+                .with_max_len(1)
+                .map(|(cols, first, mine)| {
+                    let mut words = Vec::new();
+                    for col in cols {
+                        let r = features.refs[keep[col]];
+                        #[allow(clippy::cast_possible_truncation)]
+                        let col = col as u32;
+                        if r.table == NONE {
+                            words.push((r.id, col));
+                        } else {
+                            mine[r.id as usize - first] = col;
+                        }
+                    }
+                    words
+                })
+                .collect()
+        });
+        let mut uni_col = vec![NONE; self.index.len()];
+        for (w, col) in words.into_iter().flatten() {
+            uni_col[w as usize] = col;
+        }
+        (uni_col, gram_col)
     }
 
     /// Approximate heap bytes of the counts (not the kept rows), for memory reports.
@@ -1397,6 +1453,14 @@ impl Features {
     /// Document frequencies, in term order.
     pub fn dfs(&self) -> &[u64] {
         &self.df
+    }
+
+    /// Indices of the features whose document frequency lies in `lo..=hi`, ascending: the `keep` of
+    /// scikit-learn's `min_df` / `max_df` pruning, without copying every count out first.
+    pub fn within_df(&self, lo: u64, hi: u64) -> Vec<usize> {
+        (0..self.df.len())
+            .filter(|&i| (lo..=hi).contains(&self.df[i]))
+            .collect()
     }
 
     /// Whether the n-grams were counted by sorting the kept rows' windows.
