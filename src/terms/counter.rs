@@ -1463,6 +1463,12 @@ impl Features {
             .collect()
     }
 
+    /// Whether feature `i` is a single word.
+    #[cfg(test)]
+    pub(super) fn is_word(&self, i: usize) -> bool {
+        self.refs[i].table == NONE
+    }
+
     /// Whether the n-grams were counted by sorting the kept rows' windows.
     #[cfg(test)]
     pub(super) fn counted_by_sorting(&self) -> bool {

@@ -927,7 +927,21 @@ mod tests {
                 let head: Vec<usize> = (0..a.len() / 5).collect();
                 let tail: Vec<usize> = (a.len() - 7..a.len()).collect();
                 let sparse: Vec<usize> = (0..a.len()).step_by(97).collect();
-                for keep in [&all, &some, &head, &tail, &sparse, &Vec::new()] {
+                // Every n-gram, with none or some of the words.
+                let grams: Vec<usize> = (0..a.len()).filter(|&i| !a.is_word(i)).collect();
+                let grams_some_words: Vec<usize> = (0..a.len())
+                    .filter(|&i| !a.is_word(i) || i % 2 == 0)
+                    .collect();
+                for keep in [
+                    &all,
+                    &some,
+                    &head,
+                    &tail,
+                    &sparse,
+                    &Vec::new(),
+                    &grams,
+                    &grams_some_words,
+                ] {
                     assert_eq!(
                         sorted.feature_names(&a, keep).unwrap(),
                         tabled.feature_names(&b, keep).unwrap()
