@@ -1213,9 +1213,8 @@ impl Counter {
         };
         let mut gram_col = vec![NONE; n_grams];
         let mut jobs = Vec::with_capacity(parts);
-        let mut rest = gram_col.as_mut_slice();
         let mut from = first_gram(0);
-        rest = &mut std::mem::take(&mut rest)[from..];
+        let mut rest = &mut gram_col[from..];
         for p in 0..parts {
             let to = if p + 1 == parts {
                 n_grams
