@@ -132,6 +132,21 @@ pub fn shrinking_ranges(lens: &[usize], threads: usize) -> Vec<std::ops::Range<u
     out
 }
 
+/// Cuts the first `n` items off `rest` and returns them: how a buffer is dealt out to jobs in
+/// disjoint stretches, each written by one job alone.
+///
+/// # Panics
+/// `rest` holds fewer than `n` items.
+#[allow(
+    clippy::mut_mut,
+    reason = "the remainder is advanced in place, as `<[T]>::split_off_mut` does (Rust 1.87)"
+)]
+pub fn take_front<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
+    let (front, tail) = std::mem::take(rest).split_at_mut(n);
+    *rest = tail;
+    front
+}
+
 /// Runs `job(i)` for each `i` in `0..n` on the threads of `pool`, each thread taking the next `i` when
 /// it finishes its last, and returns the results in order of `i`. Once a job fails no more start, and
 /// the error of the first job (in order of `i`) that failed is returned.

@@ -30,7 +30,7 @@ use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
 use crate::parallel::{
-    Cancel, JOBS_PER_THREAD, pool, resolve_threads, run_in_order, shrinking_ranges,
+    Cancel, JOBS_PER_THREAD, pool, resolve_threads, run_in_order, shrinking_ranges, take_front,
 };
 use crate::stats::{CorpusStats, TermTable};
 
@@ -511,11 +511,9 @@ impl Counter {
         let mut jobs = Vec::with_capacity(parts.len());
         let (mut rest_items, mut rest_keys) = (items.as_mut_slice(), keys.as_mut_slice());
         for (s, t, n) in parts {
-            let (i, r) = std::mem::take(&mut rest_items).split_at_mut(n);
-            rest_items = r;
+            let i = take_front(&mut rest_items, n);
             let keys_here = if packing.is_some() { n } else { 0 };
-            let (k, r) = std::mem::take(&mut rest_keys).split_at_mut(keys_here);
-            rest_keys = r;
+            let k = take_front(&mut rest_keys, keys_here);
             jobs.push((s, t, i, k));
         }
         pool.install(|| {
@@ -712,8 +710,7 @@ impl Counter {
         let mut rest = text.as_mut_slice();
         for first in (0..n).step_by(RUN) {
             let last = (first + RUN).min(n);
-            let (buf, tail) = std::mem::take(&mut rest).split_at_mut(start(last) - start(first));
-            rest = tail;
+            let buf = take_front(&mut rest, start(last) - start(first));
             jobs.push((first..last, buf));
         }
         pool.install(|| {
@@ -1042,14 +1039,10 @@ impl Counter {
                 word_at(part)..word_at(part + 1),
             );
             let len = grams.len() + words.len();
-            let (refs_here, rest) = std::mem::take(&mut refs).split_at_mut(len);
-            refs = rest;
-            let (count_here, rest) = std::mem::take(&mut count).split_at_mut(len);
-            count = rest;
-            let (df_here, rest) = std::mem::take(&mut df).split_at_mut(len);
-            df = rest;
-            let (keys_here, rest) = std::mem::take(&mut keys).split_at_mut(len);
-            keys = rest;
+            let refs_here = take_front(&mut refs, len);
+            let count_here = take_front(&mut count, len);
+            let df_here = take_front(&mut df, len);
+            let keys_here = take_front(&mut keys, len);
             jobs.push((grams, words, refs_here, count_here, df_here, keys_here));
         }
         pool.install(|| {
@@ -1221,8 +1214,7 @@ impl Counter {
             } else {
                 first_gram(p + 1)
             };
-            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(to - from);
-            rest = tail;
+            let mine = take_front(&mut rest, to - from);
             jobs.push((cut(p)..cut(p + 1), from, mine));
             from = to;
         }

@@ -8,7 +8,7 @@ use super::analyzer::Streams;
 use super::radix;
 use crate::error::{Error, Result};
 use crate::ngrams::hash_words;
-use crate::parallel::{Cancel, run_in_order};
+use crate::parallel::{Cancel, run_in_order, take_front};
 
 /// Marks a word or feature that has no column.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -125,12 +125,9 @@ pub(crate) fn build_rows<C: Columns>(
         out.data.as_mut_slice(),
     );
     for (s, &bound) in streams.iter().zip(&bounds) {
-        let (e, rest) = std::mem::take(&mut ends).split_at_mut(s.n_docs());
-        ends = rest;
-        let (ix, rest) = std::mem::take(&mut indices).split_at_mut(bound);
-        indices = rest;
-        let (dt, rest) = std::mem::take(&mut data).split_at_mut(bound);
-        data = rest;
+        let e = take_front(&mut ends, s.n_docs());
+        let ix = take_front(&mut indices, bound);
+        let dt = take_front(&mut data, bound);
         jobs.push((s, e, ix, dt));
     }
     // Handed out in order, to the first thread free: a batch's streams shrink towards its end, so

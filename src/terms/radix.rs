@@ -9,6 +9,8 @@
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
+use crate::parallel::take_front;
+
 /// Below this many items one cache-resident pass set does it all.
 const SPLIT_ABOVE: usize = 1 << 15;
 
@@ -43,10 +45,8 @@ where
     let mut jobs = Vec::with_capacity(256);
     let (mut items, mut spare) = (scratch.as_mut_slice(), v.as_mut_slice());
     for &n in &sizes {
-        let (a, rest) = std::mem::take(&mut items).split_at_mut(n);
-        items = rest;
-        let (b, rest) = std::mem::take(&mut spare).split_at_mut(n);
-        spare = rest;
+        let a = take_front(&mut items, n);
+        let b = take_front(&mut spare, n);
         jobs.push((a, b));
     }
     pool.install(|| {

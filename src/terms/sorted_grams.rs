@@ -17,7 +17,7 @@ use super::matrix::{Csr, NONE, entry};
 use super::radix;
 use super::shards::is_counted;
 use crate::error::{Error, Result};
-use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, balanced_ranges, take_front};
 
 /// The packed key of `gram`: each word's rank + 1 in a field `bits` wide, first word highest, `hi`
 /// fields in all, missing words 0. Integer order is term order (see `Counter::pack_bits`).
@@ -256,13 +256,9 @@ impl SortedGrams {
         );
         for ((part, blocks), words) in parts.iter().zip(&blocks).zip(&words) {
             let n: usize = blocks.iter().map(|b| b.words + b.grams).sum();
-            let (e, rest) =
-                std::mem::take(&mut ends).split_at_mut(blocks.iter().map(|b| b.rows.len()).sum());
-            ends = rest;
-            let (ix, rest) = std::mem::take(&mut indices).split_at_mut(n);
-            indices = rest;
-            let (dt, rest) = std::mem::take(&mut data).split_at_mut(n);
-            data = rest;
+            let e = take_front(&mut ends, blocks.iter().map(|b| b.rows.len()).sum());
+            let ix = take_front(&mut indices, n);
+            let dt = take_front(&mut data, n);
             jobs.push((part, blocks, words, e, Rows { ix, dt }));
         }
         pool.install(|| {
@@ -658,8 +654,7 @@ fn sorted_windows(
     let mut rest = items.as_mut_slice();
     let mut from = 0;
     for &end in &bucket_ends {
-        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(end - from);
-        rest = tail;
+        let bucket = take_front(&mut rest, end - from);
         buckets.push(bucket);
         from = end;
     }
@@ -709,12 +704,9 @@ fn bucket_runs(
         (&mut all.starts[..n], &mut all.keys[..], &mut all.dfs[..]);
     let mut from = 0;
     for (&end, &len) in bucket_ends.iter().zip(distinct) {
-        let (starts_here, rest) = std::mem::take(&mut starts).split_at_mut(len);
-        starts = rest;
-        let (keys_here, rest) = std::mem::take(&mut keys).split_at_mut(len);
-        keys = rest;
-        let (dfs_here, rest) = std::mem::take(&mut dfs).split_at_mut(len);
-        dfs = rest;
+        let starts_here = take_front(&mut starts, len);
+        let keys_here = take_front(&mut keys, len);
+        let dfs_here = take_front(&mut dfs, len);
         jobs.push((from, &items[from..end], starts_here, keys_here, dfs_here));
         from = end;
     }
