@@ -132,6 +132,20 @@ pub fn shrinking_ranges(lens: &[usize], threads: usize) -> Vec<std::ops::Range<u
     out
 }
 
+/// Runs `job` on the chunks of items with lengths `lens` that [`shrinking_ranges`] cuts for the
+/// threads of `pool`, handed out in order ([`run_in_order`]); the results in chunk order.
+///
+/// # Errors
+/// A job failed (the first in order that did).
+pub fn run_chunks<R: Send>(
+    pool: &ThreadPool,
+    lens: &[usize],
+    job: impl Fn(std::ops::Range<usize>) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let ranges = shrinking_ranges(lens, pool.current_num_threads());
+    run_in_order(pool, ranges.len(), |i| job(ranges[i].clone()))
+}
+
 /// Cuts the first `n` items off `rest` and returns them: how a buffer is dealt out to jobs in
 /// disjoint stretches, each written by one job alone.
 ///

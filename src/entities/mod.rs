@@ -60,7 +60,7 @@ pub use conll::{Document, Label, Sentence, Span, read_conll};
 pub use model::{Lexicon, Model, TrainConfig, train, train_cancellable};
 
 use crate::error::Result;
-use crate::parallel::{Cancel, pool, run_in_order, shrinking_ranges};
+use crate::parallel::{self, Cancel, pool, shrinking_ranges};
 use crate::sentence::SentenceSplitter;
 
 /// Lexicons a [`Recognizer`] keeps between batch calls.
@@ -328,11 +328,10 @@ where
     F: Fn(Range<usize>) -> Result<T> + Sync,
 {
     let lens: Vec<usize> = texts.iter().map(String::len).collect();
-    let ranges = shrinking_ranges(&lens, threads);
     if threads <= 1 {
-        ranges.into_iter().map(job).collect()
+        shrinking_ranges(&lens, 1).into_iter().map(job).collect()
     } else {
-        run_in_order(&pool(threads)?, ranges.len(), |i| job(ranges[i].clone()))
+        parallel::run_chunks(&pool(threads)?, &lens, job)
     }
 }
 

@@ -29,9 +29,7 @@ use super::word_index::WordIndex;
 use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::ngrams::NgramTable;
-use crate::parallel::{
-    Cancel, JOBS_PER_THREAD, pool, resolve_threads, run_in_order, shrinking_ranges, take_front,
-};
+use crate::parallel::{Cancel, JOBS_PER_THREAD, pool, resolve_threads, run_chunks, take_front};
 use crate::stats::{CorpusStats, TermTable};
 
 /// The most text counted in one step of [`Counter::update`]: it keeps every per-batch count and
@@ -171,7 +169,6 @@ impl Counter {
         let need_streams = hi >= 2;
         let unigram_rows = self.keep_rows && lo == 1;
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = shrinking_ranges(&lens, self.threads);
         let pool = pool(self.threads)?;
         let n_words = self.index.len();
         for slot in self.slots_mut() {
@@ -184,7 +181,7 @@ impl Counter {
             slots,
             ..
         } = self;
-        let chunks: Result<Vec<Chunk>> = run_in_order(&pool, ranges.len(), |i| {
+        let chunks: Result<Vec<Chunk>> = run_chunks(&pool, &lens, |range| {
             // A chunk runs start to end on one thread, so its slot is never contended.
             let s = rayon::current_thread_index().unwrap_or(0) % slots.len();
             let mut slot = slots[s].lock().unwrap_or_else(PoisonError::into_inner);
@@ -192,7 +189,7 @@ impl Counter {
                 analyzer,
                 index,
                 &mut slot,
-                &docs[ranges[i].clone()],
+                &docs[range],
                 need_streams,
                 unigram_rows,
                 cancel,

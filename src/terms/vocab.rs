@@ -7,7 +7,7 @@ use super::config::CountConfig;
 use super::matrix::{Csr, Lookup, NONE, build_rows};
 use crate::error::{Error, Result};
 use crate::ngrams::{MAX_N, NgramTable, hash_words};
-use crate::parallel::{Cancel, pool, resolve_threads, run_in_order, shrinking_ranges};
+use crate::parallel::{Cancel, pool, resolve_threads, run_chunks};
 
 /// Features (terms and space-joined n-grams) with fixed column numbers.
 ///
@@ -131,12 +131,9 @@ impl Vocabulary {
     /// The job was cancelled.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S], cancel: &Cancel) -> Result<Csr> {
         let lens: Vec<usize> = docs.iter().map(|d| d.as_ref().len()).collect();
-        let ranges = shrinking_ranges(&lens, self.threads);
         // A pool per call: a vocabulary may outlive a fork, which a stored pool's threads would not.
         let pool = pool(self.threads)?;
-        let streams = run_in_order(&pool, ranges.len(), |i| {
-            self.streams_of(&docs[ranges[i].clone()], cancel)
-        })?;
+        let streams = run_chunks(&pool, &lens, |range| self.streams_of(&docs[range], cancel))?;
         let mut m = build_rows(&streams, self, &pool, cancel)?;
         if docs.is_empty() {
             m.indptr = vec![0];
