@@ -90,6 +90,10 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     // is its word's first in the document is a coin toss for the branch predictor, so every token
     // writes its pair, and only a first one advances the length.
     let mut n_uni = 0usize;
+    // Until a batch is absorbed the vocabulary is empty and every lookup in it misses: in a
+    // vectorizer's fit, which counts its documents as one batch, that is every token's (10% of a
+    // one-thread unigram count).
+    let empty_vocabulary = index.len() == 0;
     for doc in docs {
         cancel.check()?;
         let doc_start = n_uni;
@@ -104,7 +108,12 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                 if need_streams && new_segment {
                     streams.close_segment();
                 }
-                let (id, stop, c) = if let Some(id) = index.find(key, term.as_bytes()) {
+                let known = if empty_vocabulary {
+                    None
+                } else {
+                    index.find(key, term.as_bytes())
+                };
+                let (id, stop, c) = if let Some(id) = known {
                     (id, index.is_stop(id), &mut counts[id as usize])
                 } else {
                     let e = fresh.entry(key, term.as_bytes(), |lid| {
@@ -148,14 +157,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             },
         );
         if unigram_rows {
-            for pair in &mut streams.uni[doc_start..n_uni] {
-                let count = if pair.0 & FRESH == 0 {
-                    counts[pair.0 as usize].count
-                } else {
-                    fresh.counts_mut(pair.0 & !FRESH).count
-                };
-                pair.1 = count - pair.1;
-            }
+            doc_counts(&mut streams.uni[doc_start..n_uni], counts, fresh);
         }
         if full {
             return Err(Error::TooLarge(format!(
@@ -177,6 +179,19 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         n_tokens,
         slot: 0,
     })
+}
+
+/// Turns a document's `(id, batch count before the document)` pairs into `(id, count in the
+/// document)`, from the batch counts after it.
+fn doc_counts(pairs: &mut [(u32, u32)], counts: &[WordCount], fresh: &mut WordTable) {
+    for pair in pairs {
+        let count = if pair.0 & FRESH == 0 {
+            counts[pair.0 as usize].count
+        } else {
+            fresh.counts_mut(pair.0 & !FRESH).count
+        };
+        pair.1 = count - pair.1;
+    }
 }
 
 #[cold]
