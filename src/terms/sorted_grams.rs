@@ -873,8 +873,19 @@ impl<'a, T> Scatter<'a, T> {
 mod tests {
     use super::{doc_bits, fits};
     use crate::parallel::Cancel;
-    use crate::terms::{CountConfig, Counter, NgramStopWords};
+    use crate::terms::{CountConfig, Counter, Features, NgramStopWords};
     use crate::tokenize::{TokenizerConfig, WordTokenizerConfig};
+
+    /// A pseudo-random number source seeded by `seed`.
+    fn random(seed: u64) -> impl FnMut() -> usize {
+        let mut state = seed;
+        move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize
+        }
+    }
 
     /// Documents over a small vocabulary, so n-grams repeat within and across documents; some empty,
     /// some a single word, some with sentence breaks.
@@ -883,13 +894,7 @@ mod tests {
             "the", "of", "bank", "England", "rates", "rose", "Zürich", "talks", "on", "Monday",
             "東京", "deal", "a", "and", "New", "York", "Yorker", "new",
         ];
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) as usize
-        };
+        let mut next = random(seed);
         (0..n_docs)
             .map(|_| {
                 let len = match next() % 10 {
@@ -947,19 +952,43 @@ mod tests {
         c
     }
 
+    /// `docs` counted by sorting and by the tables, with the features of each.
+    fn both_ways(
+        config: &CountConfig,
+        docs: &[String],
+        threads: usize,
+        batch: usize,
+    ) -> (Counter, Counter, Features, Features) {
+        let mut sorted = counter(config, docs, threads, batch);
+        let mut tabled = counter(config, docs, threads, batch);
+        tabled.sort_kept = false;
+        let cancel = Cancel::new();
+        let a = sorted.features(&cancel).unwrap();
+        let b = tabled.features(&cancel).unwrap();
+        (sorted, tabled, a, b)
+    }
+
+    /// Asserts that both ways give the same counts, document frequencies and matrix of every
+    /// feature.
+    fn assert_agree(both: &mut (Counter, Counter, Features, Features), context: &str) {
+        let (sorted, tabled, a, b) = both;
+        assert_eq!((a.counts(), a.dfs()), (b.counts(), b.dfs()), "{context}");
+        let all: Vec<usize> = (0..a.len()).collect();
+        let cancel = Cancel::new();
+        assert_eq!(
+            sorted.matrix(a, &all, &cancel).unwrap(),
+            tabled.matrix(b, &all, &cancel).unwrap(),
+            "{context}"
+        );
+    }
+
     #[test]
     fn sorting_counts_what_the_tables_count() {
         let docs = corpus(400, 5);
         for config in configs() {
             for (threads, batch) in [(1, 400), (3, 37)] {
-                let mut sorted = counter(&config, &docs, threads, batch);
-                let mut tabled = counter(&config, &docs, threads, batch);
-                tabled.sort_kept = false;
+                let (mut sorted, mut tabled, a, b) = both_ways(&config, &docs, threads, batch);
                 let cancel = Cancel::new();
-                let (a, b) = (
-                    sorted.features(&cancel).unwrap(),
-                    tabled.features(&cancel).unwrap(),
-                );
                 assert!(a.counted_by_sorting() && !b.counted_by_sorting());
                 assert_eq!(a.counts(), b.counts(), "{config:?}");
                 assert_eq!(a.dfs(), b.dfs(), "{config:?}");
@@ -1012,21 +1041,7 @@ mod tests {
             vec![String::new(), "a b".into(), String::new()],
             vec!["x".to_owned(); 5],
         ] {
-            let mut sorted = counter(config, &docs, 2, 2);
-            let mut tabled = counter(config, &docs, 2, 2);
-            tabled.sort_kept = false;
-            let cancel = Cancel::new();
-            let (a, b) = (
-                sorted.features(&cancel).unwrap(),
-                tabled.features(&cancel).unwrap(),
-            );
-            assert_eq!((a.counts(), a.dfs()), (b.counts(), b.dfs()), "{docs:?}");
-            let all: Vec<usize> = (0..a.len()).collect();
-            assert_eq!(
-                sorted.matrix(&a, &all, &cancel).unwrap(),
-                tabled.matrix(&b, &all, &cancel).unwrap(),
-                "{docs:?}"
-            );
+            assert_agree(&mut both_ways(config, &docs, 2, 2), &format!("{docs:?}"));
         }
     }
 
@@ -1034,13 +1049,7 @@ mod tests {
     /// bucket is its first word's (see `first_word_buckets`) wherever no window is skipped.
     #[test]
     fn large_vocabularies_sort_as_the_tables_count() {
-        let mut state = 11u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) as usize
-        };
+        let mut next = random(11);
         let docs: Vec<String> = (0..300)
             .map(|_| {
                 (0..next() % 60)
@@ -1067,24 +1076,15 @@ mod tests {
                 tokenizer: TokenizerConfig::Word(WordTokenizerConfig::default()),
             };
             for (threads, batch) in [(1, 300), (2, 41)] {
-                let mut sorted = counter(&config, &docs, threads, batch);
-                let mut tabled = counter(&config, &docs, threads, batch);
-                tabled.sort_kept = false;
-                let cancel = Cancel::new();
-                let (a, b) = (
-                    sorted.features(&cancel).unwrap(),
-                    tabled.features(&cancel).unwrap(),
-                );
+                let mut both = both_ways(&config, &docs, threads, batch);
+                let a = &both.2;
                 assert!(a.counted_by_sorting());
                 if ngram_range.0 == 1 {
                     assert!((0..a.len()).filter(|&i| a.is_word(i)).count() > 4096);
                 }
-                assert_eq!((a.counts(), a.dfs()), (b.counts(), b.dfs()), "{config:?}");
-                let all: Vec<usize> = (0..a.len()).collect();
-                assert_eq!(
-                    sorted.matrix(&a, &all, &cancel).unwrap(),
-                    tabled.matrix(&b, &all, &cancel).unwrap(),
-                    "{config:?} threads {threads} batch {batch}"
+                assert_agree(
+                    &mut both,
+                    &format!("{config:?} threads {threads} batch {batch}"),
                 );
             }
         }
