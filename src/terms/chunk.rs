@@ -86,10 +86,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     } = slot;
     let seed = fresh.seed();
     let mut full = false;
-    // Until a batch is absorbed the vocabulary is empty and every lookup in it misses: in a
-    // vectorizer's fit, which counts its documents as one batch, that is every token's (10% of a
-    // one-thread unigram count).
-    let empty_vocabulary = index.len() == 0;
     for doc in docs {
         cancel.check()?;
         let doc_start = streams.uni.len();
@@ -104,12 +100,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                 if need_streams && new_segment {
                     streams.close_segment();
                 }
-                let known = if empty_vocabulary {
-                    None
-                } else {
-                    index.find(key, term.as_bytes())
-                };
-                let (id, stop, c) = if let Some(id) = known {
+                let (id, stop, c) = if let Some(id) = index.find(key, term.as_bytes()) {
                     (id, index.is_stop(id), &mut counts[id as usize])
                 } else {
                     let e = fresh.entry(key, term.as_bytes(), |lid| {
