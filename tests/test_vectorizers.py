@@ -110,6 +110,21 @@ def test_tfidf_matches_sklearn_on_fixtures(params):
     check_tfidf(params, DOCS * 3)
 
 
+#: English news whose only characters outside ASCII are punctuation and symbols (the core reads them
+#: like ASCII text), and some where a symbol changes under lowercasing or a letter is not ASCII.
+PUNCTUATED = [
+    "“Brexit’s cost,” the Chancellor said — £5bn… or €6bn (US$7bn).",
+    "©BBC\u00a02005 • Page\u00a03 × 2 – ‘Quoted’ ‘x’ “” ‘’",
+    "Ⓐ circled capital, then ⓐ; Σ and µ; café — £1",
+    "plain ASCII to end with: The Cost of Brexit",
+]
+
+
+@pytest.mark.parametrize("params", [{}, {"lowercase": False}, {"ngram_range": (1, 2)}], ids=repr)
+def test_count_matches_sklearn_where_punctuation_is_not_ascii(params):
+    check_count(params, PUNCTUATED * 2)
+
+
 @pytest.mark.parametrize("params", COUNT_PARAMS, ids=repr)
 def test_count_matches_sklearn_on_news_sample(params, news_sample):
     check_count(params, news_sample)

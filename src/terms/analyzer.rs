@@ -6,7 +6,7 @@ use super::config::{CountConfig, NgramStopWords};
 use super::words::{Key, Seed};
 use crate::error::Result;
 use crate::sentence::SentenceSplitter;
-use crate::tokenize::{Tokenizer, for_each_ascii_run};
+use crate::tokenize::{Tokenizer, for_each_ascii_run, only_ascii_words};
 
 /// Token ids of a run of documents, split into segments n-grams may not cross (sentences, or whole
 /// documents when n-grams cross sentences).
@@ -81,8 +81,8 @@ pub(crate) struct Analyzer {
     tokenizer: Tokenizer,
     splitter: Option<SentenceSplitter>,
     stop: AHashSet<String>,
-    /// With scikit-learn's default pattern, whether it lowercases: ASCII documents then take
-    /// [`Analyzer::for_each_key`]'s fast path.
+    /// With scikit-learn's default pattern, whether it lowercases: documents whose words are all ASCII
+    /// then take [`Analyzer::for_each_key`]'s fast path.
     ascii_runs_lowercase: Option<bool>,
 }
 
@@ -145,8 +145,9 @@ impl Analyzer {
     /// `term` is the token as stored when `is_final`, else its ASCII lowercase is. A key longer than 16
     /// bytes always comes with the final text, which the table compares.
     ///
-    /// ASCII documents under scikit-learn's default pattern take a fast path: tokens are read as bit
-    /// runs and keyed straight from the document bytes, lowercased eight at a time, with no copy.
+    /// Documents whose words are all ASCII (see [`only_ascii_words`]) take a fast path under
+    /// scikit-learn's default pattern: tokens are read as bit runs and keyed straight from the document
+    /// bytes, lowercased eight at a time, with no copy.
     #[inline]
     pub fn for_each_key<F: FnMut(Key, &str, bool, bool)>(
         &self,
@@ -155,7 +156,7 @@ impl Analyzer {
         sentence_ends: &mut Vec<usize>,
         mut f: F,
     ) {
-        let Some(lower) = self.ascii_runs_lowercase.filter(|_| text.is_ascii()) else {
+        let Some(lower) = self.ascii_runs_lowercase.filter(|_| only_ascii_words(text)) else {
             self.for_each_token(text, sentence_ends, |term, new_segment| {
                 f(Key::of(term.as_bytes(), seed), term, true, new_segment);
             });
@@ -186,5 +187,44 @@ impl Analyzer {
                 f(Key::of(long.as_bytes(), seed), &long, true, new_segment);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each token as `for_each_key` gives it: its key and its text as stored.
+    fn keyed(a: &Analyzer, text: &str, seed: Seed) -> Vec<(Key, String)> {
+        let mut out = Vec::new();
+        a.for_each_key(text, seed, &mut Vec::new(), |key, term, is_final, _| {
+            let stored = if is_final {
+                term.to_owned()
+            } else {
+                term.to_ascii_lowercase()
+            };
+            assert_eq!(key, Key::of(stored.as_bytes(), seed), "{stored:?}");
+            out.push((key, stored));
+        });
+        out
+    }
+
+    #[test]
+    fn separators_outside_ascii_take_the_fast_path_with_the_same_keys() {
+        let seed = Seed::random();
+        let analyzer = Analyzer::new(CountConfig::default()).unwrap();
+        for text in [
+            "“Brexit’s cost,” he said — £5bn… or €6bn.",
+            "An ‘Internationalisation’ word’s KEY — “Electroencephalography”, twenty bytes",
+        ] {
+            // " é" takes the general route and adds no token.
+            let fast = keyed(&analyzer, text, seed);
+            assert_eq!(
+                fast,
+                keyed(&analyzer, &format!("{text} é"), seed),
+                "{text:?}"
+            );
+            assert!(fast.len() >= 6);
+        }
     }
 }

@@ -20,6 +20,7 @@ mod stop_words;
 mod word;
 
 pub use pattern::{PatternTokenizer, SKLEARN_TOKEN_PATTERN};
+pub(crate) use pyword::only_ascii_words;
 pub use pyword_table::UNICODE_VERSION as PYTHON_WORD_TABLE_UNICODE_VERSION;
 pub(crate) use runs::for_each_ascii_run;
 pub use stop_words::ENGLISH as ENGLISH_STOP_WORDS;

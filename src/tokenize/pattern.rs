@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::pyword::is_py_word;
+use super::pyword::{is_py_word, only_ascii_words};
 use super::runs::for_each_ascii_run;
 use crate::error::{Error, Result};
 
@@ -84,16 +84,21 @@ impl PatternTokenizer {
     /// [`PatternTokenizer::for_each_token`]: mapping offsets back from a lowercased non-ASCII document
     /// costs more than finding its tokens.
     pub fn for_each_term<F: FnMut(&str)>(&self, text: &str, mut emit: F) {
-        if self.lowercase && !text.is_ascii() {
-            self.scan(&text.to_lowercase(), &mut |term, _, _| emit(term));
+        let mut emit = |term: &str, _, _| emit(term);
+        if self.is_default() && only_ascii_words(text) {
+            self.scan_ascii(text, &mut emit);
+        } else if self.lowercase && !text.is_ascii() {
+            self.scan(&text.to_lowercase(), &mut emit);
         } else {
-            self.for_each_token(text, |term, _, _| emit(term));
+            self.for_each_token(text, emit);
         }
     }
 
     /// Calls `emit(term, start, end)` for each token; offsets are bytes of `text`.
     pub fn for_each_token<F: FnMut(&str, usize, usize)>(&self, text: &str, mut emit: F) {
-        if self.lowercase && !text.is_ascii() {
+        if self.is_default() && only_ascii_words(text) {
+            self.scan_ascii(text, &mut emit);
+        } else if self.lowercase && !text.is_ascii() {
             // Python lowercases the whole document before matching; lowercasing can change character classes
             // (e.g. 'İ' becomes "i̇" whose dot is not \w) and sigma depends on context, so it must happen first.
             let lowered = text.to_lowercase();
@@ -103,16 +108,24 @@ impl PatternTokenizer {
                 let oe = map.end(e).max(os);
                 emit(term, os, oe);
             });
-        } else if self.lowercase && self.pattern.is_some() {
+        } else if self.lowercase {
             // A regex may hold literals ("ing"), so it must see the lowercased text; ASCII lowercasing
             // keeps every offset.
             self.scan(&text.to_ascii_lowercase(), &mut emit);
-        } else if self.lowercase {
-            // The default pattern's class is closed under ASCII case, so scanning the original and
-            // lowercasing each token gives the same tokens without copying the document.
-            scan_ascii_runs_lowercase(text, &mut emit);
         } else {
             self.scan(text, &mut emit);
+        }
+    }
+
+    /// The default pattern's tokens of a text whose words are all ASCII ([`only_ascii_words`]).
+    fn scan_ascii<F: FnMut(&str, usize, usize)>(&self, text: &str, emit: &mut F) {
+        if self.lowercase {
+            // The class is closed under ASCII case, and lowercasing leaves the other characters as
+            // they are, so scanning the original and lowercasing each token gives the same tokens
+            // without copying the document.
+            scan_ascii_runs_lowercase(text, emit);
+        } else {
+            scan_ascii_runs(text, emit);
         }
     }
 
@@ -190,7 +203,7 @@ fn is_default_pattern(p: &str) -> bool {
     p == SKLEARN_TOKEN_PATTERN || p == r"\b\w\w+\b"
 }
 
-/// The default pattern's tokens of ASCII `text`: runs of two or more word bytes.
+/// The default pattern's tokens of a text whose words are all ASCII: runs of two or more word bytes.
 fn scan_ascii_runs<F: FnMut(&str, usize, usize)>(text: &str, emit: &mut F) {
     for_each_ascii_run(text.as_bytes(), 2, |start, end| {
         emit(&text[start..end], start, end);
@@ -352,6 +365,32 @@ mod tests {
         assert_eq!(terms(&tok, "e\u{301}te [x_1]"), ["e", "te", "x_1"]);
         let neg = PatternTokenizer::new(Some(r"[\W\d]+"), true).unwrap();
         assert_eq!(terms(&neg, "ab 12,cd"), [" 12,"]);
+    }
+
+    /// Curly quotes, dashes and currency signs around ASCII words: the ASCII route (as on ASCII
+    /// text) gives what the general one does. " é" sends a text the general way without adding a token:
+    /// a one-letter word is none.
+    #[test]
+    fn separators_outside_ascii_take_the_ascii_route_with_the_same_tokens() {
+        let texts = [
+            "“Brexit’s cost,” he said — £5bn… or €6bn.",
+            "Mid\u{a0}Sentence×Times\u{2014}Dash ©BBC 2005 • item",
+            "’’ABC’’ ‘x’ “” US$10m",
+        ];
+        for lowercase in [true, false] {
+            let tok = PatternTokenizer::new(None, lowercase).unwrap();
+            for text in texts {
+                assert!(only_ascii_words(text));
+                let general = format!("{text} é");
+                assert!(!only_ascii_words(&general));
+                assert_eq!(tok.tokenize(text), tok.tokenize(&general), "{text:?}");
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                tok.for_each_term(text, |t| a.push(t.to_owned()));
+                tok.for_each_term(&general, |t| b.push(t.to_owned()));
+                assert_eq!(a, b, "{text:?}");
+                assert!(!a.is_empty());
+            }
+        }
     }
 
     #[test]

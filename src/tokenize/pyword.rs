@@ -35,3 +35,70 @@ pub fn is_py_word(c: char) -> bool {
         })
         .is_ok()
 }
+
+/// Whether the only word characters of `text` are ASCII ones and lowercasing `text` changes nothing
+/// else: every character outside ASCII is one Python's `\w` does not match and that lowercases to
+/// itself (a pound sign, curly quotes, dashes, a no-break space). Such characters only separate tokens,
+/// as ASCII punctuation does, so scikit-learn's default pattern finds exactly the runs of ASCII word
+/// bytes: English news in curly quotes can take the ASCII paths.
+pub(crate) fn only_ascii_words(text: &str) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight ASCII bytes at a time; `i` is always at a character boundary.
+        if let Some(block) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(block.try_into().unwrap_or_default());
+            if word & HIGH == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        if bytes[i] < 0x80 {
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        if is_py_word(c) || !lowercases_to_itself(c) {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+    true
+}
+
+fn lowercases_to_itself(c: char) -> bool {
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_py_word, only_ascii_words};
+
+    #[test]
+    fn separators_outside_ascii_are_told_from_word_characters() {
+        for sep in [
+            '£', '€', '’', '“', '”', '—', '–', '…', '\u{a0}', '©', '×', '•', '€',
+        ] {
+            assert!(!is_py_word(sep), "{sep:?}");
+            let text = format!("Brexit{sep}costs {sep}{sep} 5bn{sep}");
+            assert!(only_ascii_words(&text), "{text:?}");
+        }
+        // Word characters of Python's `re` (letters, `ª`, `µ`, superscript digits), and a symbol
+        // that lowercasing turns into another character (a circled capital letter).
+        for other in ['é', 'ß', 'Σ', 'ª', 'µ', '²', 'İ', '中', 'Ⓐ'] {
+            for text in [
+                format!("{other}"),
+                format!("costs £5bn in {other}"),
+                format!("a long ascii prefix of more than eight bytes {other} and after"),
+            ] {
+                assert!(!only_ascii_words(&text), "{text:?}");
+            }
+        }
+        assert!(only_ascii_words(""));
+        assert!(only_ascii_words("plain ASCII, twenty-five bytes"));
+    }
+}
