@@ -252,6 +252,16 @@ impl Counter {
             .iter_mut()
             .map(|s| s.get_mut().unwrap_or_else(PoisonError::into_inner))
             .collect();
+        // The new words number at least the most any slot met and at most their sum. Room for the sum
+        // (capped, as many threads meet mostly the same words) spares the index a rehash at each
+        // doubling: a millisecond of a unigram fit, with the other threads idle.
+        let (sum, max) = slots.iter().fold((0, 0), |(sum, max), s| {
+            (sum + s.fresh.len(), max.max(s.fresh.len()))
+        });
+        let room = sum.min(2 * max);
+        index.reserve(room);
+        uni_count.reserve(room);
+        uni_df.reserve(room);
         for slot in slots {
             slot.fresh_ids.clear();
             // The next batch's fresh words are few: the table of this one's is not kept.

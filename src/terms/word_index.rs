@@ -84,6 +84,20 @@ impl WordIndex {
         (id, true)
     }
 
+    /// Makes room for `additional` more words, so that adding them needs no rehash. (Callers keep the
+    /// words below [`MAX_WORDS`]; past that, room is left to insertion.)
+    pub fn reserve(&mut self, additional: usize) {
+        let slots = (self.len() + additional)
+            .saturating_mul(2)
+            .checked_next_power_of_two()
+            .unwrap_or(usize::MAX);
+        if slots > self.slots.len() && slots <= 2 * (MAX_WORDS + 1) {
+            self.rehash(slots);
+        }
+        self.keys.reserve(additional);
+        self.stop.reserve(additional);
+    }
+
     /// Looks `key` up along its probe sequence: the word's id, or the free slot where the sequence
     /// ends, where the word would go.
     #[inline]
@@ -202,5 +216,31 @@ mod tests {
         assert_eq!(index.word(7).as_bytes(), words[7].as_bytes());
         assert_eq!(index.word(5).as_bytes(), words[5].as_bytes());
         assert_eq!(index.find(Key::of(b"w0", seed), b"w0"), None);
+    }
+
+    #[test]
+    fn reserved_room_takes_the_words_without_a_rehash() {
+        let seed = Seed::random();
+        let mut index = WordIndex::new(seed);
+        index.find_or_insert(Key::of(b"first", seed), b"first", false);
+        index.reserve(5000);
+        let slots = index.slots.len();
+        assert!(slots >= 2 * 5001);
+        for i in 0..5000 {
+            let w = format!("word{i}");
+            index.find_or_insert(Key::of(w.as_bytes(), seed), w.as_bytes(), false);
+        }
+        assert_eq!(index.slots.len(), slots);
+        assert_eq!(index.len(), 5001);
+        for i in 0..5000 {
+            let w = format!("word{i}");
+            assert_eq!(
+                index.find(Key::of(w.as_bytes(), seed), w.as_bytes()),
+                Some(i + 1)
+            );
+        }
+        // Less room than there is already changes nothing.
+        index.reserve(10);
+        assert_eq!(index.slots.len(), slots);
     }
 }
