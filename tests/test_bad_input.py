@@ -111,3 +111,30 @@ def test_bad_options_are_config_errors():
         newstally.count(DOCS, n_threads=0)
     with pytest.raises(ValueError, match="min_df"):
         newstally.count(DOCS, min_df=True)
+
+
+class Text(str):
+    """A str subclass, as some libraries hand out."""
+
+
+def test_str_subclasses_count_like_str():
+    docs = [Text(d) for d in DOCS]
+    assert newstally.count(docs).terms.top(None) == newstally.count(DOCS).terms.top(None)
+    X, Y = (newstally.CountVectorizer().fit_transform(d) for d in (docs, DOCS))
+    assert (X != Y).nnz == 0
+
+
+def test_a_list_that_shrinks_while_it_is_read_is_read_as_it_stands():
+    """A str subclass's isascii runs Python code in the middle of reading the list: the core must
+    neither crash nor read past the list's new end."""
+    docs: list = []
+
+    class Shrinking(str):
+        def isascii(self):
+            del docs[len(docs) // 2 :]
+            return str.isascii(self)
+
+    docs.extend(Shrinking(f"document number {i}") for i in range(40))
+    stats = newstally.count(docs)
+    assert 1 <= stats.n_documents < 40
+    assert stats.terms["document"] == stats.n_documents

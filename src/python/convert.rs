@@ -178,10 +178,30 @@ pub fn list_texts<'py>(
     docs: &Bound<'py, PyList>,
     first: u64,
 ) -> PyResult<Vec<Text<'py>>> {
-    docs.iter()
-        .enumerate()
-        .map(|(i, d)| text(py, d, first + i as u64))
-        .collect()
+    let mut out = Vec::with_capacity(docs.len());
+    // The length is read again each time: a `str` subclass's `isascii` may change the list.
+    let mut i = 0;
+    while i < docs.len() {
+        prefetch_ahead(docs, i);
+        out.push(text(py, docs.get_item(i)?, first + i as u64)?);
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Starts loading the object of the item some way after item `i` of `list`, if there is one, into the
+/// cache, for a loop reading the items in order. A corpus's string objects lie all over the heap, and
+/// the first read of each missed the caches: asking ahead overlaps those misses (conversion of the
+/// 27,000 shared articles 6.8 -> 3.5 ms; 16 ahead was no better than 8).
+pub fn prefetch_ahead(list: &Bound<'_, PyList>, i: usize) {
+    const AHEAD: usize = 8;
+    let i = i + AHEAD;
+    if i < list.len() {
+        // SAFETY: `i` is in range and the GIL is held; the borrowed pointer is only a prefetch
+        // address, never dereferenced.
+        let item = unsafe { pyo3::ffi::PyList_GetItem(list.as_ptr(), i as pyo3::ffi::Py_ssize_t) };
+        crate::prefetch::prefetch_addr(item);
+    }
 }
 
 /// Document `index`, `d`, checked to be a `str`: anything else is a `DocumentTypeError` naming its

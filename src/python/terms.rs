@@ -4,7 +4,9 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use super::convert::{CsrArrays, Text, count_config, csr, list_texts, pruning, strs, text};
+use super::convert::{
+    CsrArrays, Text, count_config, csr, list_texts, prefetch_ahead, pruning, strs, text,
+};
 use super::errors::ToPyResult;
 use super::run::detached;
 use super::stats::PyCorpusStats;
@@ -99,6 +101,7 @@ impl PyCounter {
         while end < docs.len()
             && (texts.is_empty() || (texts.len() < max_docs && chars < max_chars))
         {
+            prefetch_ahead(docs, end);
             let t = text(py, docs.get_item(end)?, first + texts.len() as u64)?;
             chars += t.chars;
             texts.push(t);
