@@ -17,6 +17,7 @@ pub(crate) fn prefetch<T>(value: &T) {
 
 /// [`prefetch`] by address, for memory no reference can be formed to, such as a Python object that
 /// is only borrowed. Any address will do: a prefetch never faults.
+#[cfg(feature = "python")]
 #[inline]
 pub(crate) fn prefetch_addr<T>(addr: *const T) {
     #[cfg(target_arch = "x86_64")]
