@@ -277,20 +277,37 @@ impl RowAccumulator {
     /// Calls `f(column, count)` for each column added since the last drain, in column order, and
     /// clears them.
     fn drain<F: FnMut(usize, u64)>(&mut self, mut f: F) {
-        let top = self.levels.len() - 1;
-        self.drain_word(top, 0, &mut f);
+        match self.levels.len() - 1 {
+            0 => self.drain_columns(0, &mut f),
+            top => self.drain_word(top, 0, &mut f),
+        }
     }
 
+    /// Drains the columns under bit `word` of `level` (1 or more).
     fn drain_word<F: FnMut(usize, u64)>(&mut self, level: usize, word: usize, f: &mut F) {
         let mut bits = std::mem::take(&mut self.levels[level][word]);
         while bits != 0 {
             let at = word * 64 + bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            if level == 0 {
-                f(at, self.counts[at]);
+            if level == 1 {
+                self.drain_columns(at, f);
             } else {
                 self.drain_word(level - 1, at, f);
             }
+        }
+    }
+
+    /// Drains the columns of bottom word `word`. Apart from the recursion, so that it inlines into its
+    /// caller's loop: a row's hundred-odd columns lie in about as many bottom words, and a recursive
+    /// call for each took a fifth of the instructions that build unigram rows (callgrind,
+    /// `reuters_c50`, 497 million against 397 million).
+    #[inline]
+    fn drain_columns<F: FnMut(usize, u64)>(&mut self, word: usize, f: &mut F) {
+        let mut bits = std::mem::take(&mut self.levels[0][word]);
+        while bits != 0 {
+            let at = word * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            f(at, self.counts[at]);
         }
     }
 }
