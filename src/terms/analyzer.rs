@@ -194,37 +194,52 @@ impl Analyzer {
 mod tests {
     use super::*;
 
-    /// Each token as `for_each_key` gives it: its key and its text as stored.
-    fn keyed(a: &Analyzer, text: &str, seed: Seed) -> Vec<(Key, String)> {
+    /// Each token as `for_each_key` gives it: its key, its text as stored, and whether it starts a
+    /// sentence.
+    fn keyed(a: &Analyzer, text: &str, seed: Seed) -> Vec<(Key, String, bool)> {
         let mut out = Vec::new();
-        a.for_each_key(text, seed, &mut Vec::new(), |key, term, is_final, _| {
-            let stored = if is_final {
-                term.to_owned()
-            } else {
-                term.to_ascii_lowercase()
-            };
-            assert_eq!(key, Key::of(stored.as_bytes(), seed), "{stored:?}");
-            out.push((key, stored));
-        });
+        a.for_each_key(
+            text,
+            seed,
+            &mut Vec::new(),
+            |key, term, is_final, starts| {
+                let stored = if is_final {
+                    term.to_owned()
+                } else {
+                    term.to_ascii_lowercase()
+                };
+                assert_eq!(key, Key::of(stored.as_bytes(), seed), "{stored:?}");
+                out.push((key, stored, starts));
+            },
+        );
         out
     }
 
     #[test]
     fn separators_outside_ascii_take_the_fast_path_with_the_same_keys() {
         let seed = Seed::random();
-        let analyzer = Analyzer::new(CountConfig::default()).unwrap();
-        for text in [
-            "“Brexit’s cost,” he said — £5bn… or €6bn.",
-            "An ‘Internationalisation’ word’s KEY — “Electroencephalography”, twenty bytes",
-        ] {
-            // " é" takes the general route and adds no token.
-            let fast = keyed(&analyzer, text, seed);
-            assert_eq!(
-                fast,
-                keyed(&analyzer, &format!("{text} é"), seed),
-                "{text:?}"
-            );
-            assert!(fast.len() >= 6);
+        // Unigrams across sentences, as scikit-learn counts; and bigrams within sentences, which
+        // split the text into sentences too.
+        let sentences = CountConfig {
+            ngram_range: (1, 2),
+            cross_sentences: false,
+            ..CountConfig::default()
+        };
+        for config in [CountConfig::default(), sentences] {
+            let analyzer = Analyzer::new(config).unwrap();
+            for text in [
+                "“Brexit’s cost,” he said — £5bn… or €6bn. “It’s over.” Mr. Smith left.",
+                "An ‘Internationalisation’ word’s KEY — “Electroencephalography”, twenty bytes",
+            ] {
+                // " é" takes the general route and adds no token.
+                let fast = keyed(&analyzer, text, seed);
+                assert_eq!(
+                    fast,
+                    keyed(&analyzer, &format!("{text} é"), seed),
+                    "{text:?}"
+                );
+                assert!(fast.len() >= 6);
+            }
         }
     }
 }
