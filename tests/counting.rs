@@ -364,3 +364,29 @@ fn features_from_before_an_update_are_refused() {
         assert!(err.contains("features"), "{err}");
     }
 }
+
+#[test]
+fn released_rows_leave_names_and_refuse_everything_else() {
+    let docs = corpus(80, 37);
+    for config in configs() {
+        let mut c = Counter::new(config.clone(), Some(2), true).unwrap();
+        c.update(&docs, &Cancel::new()).unwrap();
+        let mut f = c.features(&Cancel::new()).unwrap();
+        let all: Vec<usize> = (0..f.len()).collect();
+        c.matrix(&f, &all, &Cancel::new()).unwrap();
+        let names = c.feature_names(&f, &all).unwrap();
+        let table = c.feature_table(&f, &all).unwrap();
+        c.release_rows(Some(&mut f));
+        assert_eq!(c.feature_names(&f, &all).unwrap(), names, "{config:?}");
+        assert_eq!(c.feature_table(&f, &all).unwrap(), table);
+        let refused = [
+            c.matrix(&f, &all, &Cancel::new()).unwrap_err(),
+            c.features(&Cancel::new()).unwrap_err(),
+            c.update(&docs[..3], &Cancel::new()).unwrap_err(),
+            c.stats(Pruning::default()).unwrap_err(),
+        ];
+        for err in refused {
+            assert!(err.to_string().contains("released"), "{err}");
+        }
+    }
+}

@@ -242,3 +242,16 @@ def test_build_analyzer_matches_sklearn():
     theirs = sklearn_text.CountVectorizer(ngram_range=(1, 3), stop_words=["the"]).build_analyzer()
     for d in DOCS:
         assert ours(d) == theirs(d)
+
+
+def test_a_fit_lets_go_of_its_rows_once_the_matrix_is_built():
+    v = newstally.CountVectorizer(ngram_range=(1, 2))
+    X = v.fit_transform(DOCS)
+    counter, _ = v._pending
+    with pytest.raises(ConfigError, match="released"):
+        counter.matrix()
+    # Names, transform and pickling need only what the counter kept.
+    theirs = sklearn_text.CountVectorizer(ngram_range=(1, 2)).fit(DOCS)
+    assert list(v.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert_same_matrix(v.transform(DOCS), X)
+    assert_same_matrix(pickle.loads(pickle.dumps(v)).transform(DOCS), X)

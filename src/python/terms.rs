@@ -206,6 +206,12 @@ impl PyCounter {
         Ok(csr(py, m))
     }
 
+    /// Drops the document rows once the matrix is built (see `Counter::release_rows`): the counter
+    /// can then only name its features.
+    fn release_rows(&mut self) {
+        self.inner.release_rows(self.features.as_mut());
+    }
+
     /// A fixed vocabulary of the features at `keep`, for transforming new documents.
     #[pyo3(signature = (keep=None, *, n_threads=None))]
     fn vocabulary(

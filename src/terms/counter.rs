@@ -81,6 +81,8 @@ pub struct Counter {
     counted_rows: usize,
     /// Whether n-grams of kept rows may be counted by sorting (tests turn it off to compare the ways).
     pub(super) sort_kept: bool,
+    /// The rows and what only counting needs were dropped ([`Counter::release_rows`]).
+    released: bool,
 }
 
 impl Counter {
@@ -113,6 +115,7 @@ impl Counter {
             rows: Vec::new(),
             counted_rows: 0,
             sort_kept: true,
+            released: false,
         })
     }
 
@@ -390,7 +393,28 @@ impl Counter {
                 "a run on this counter was interrupted, so its counts are incomplete; start a new one",
             ));
         }
+        if self.released {
+            return Err(Error::config(
+                "counter",
+                "this counter's document rows were released after its matrix was built; it can \
+                 only name the features it computed",
+            ));
+        }
         Ok(())
+    }
+
+    /// Drops the kept rows and what only counting needs (the threads' slots, the word index's lookup
+    /// table, the sorted windows of `features`), keeping what names the features: for a vectorizer
+    /// whose matrix is built, these were most of the memory it held. Everything but naming features
+    /// fails afterwards.
+    pub fn release_rows(&mut self, features: Option<&mut Features>) {
+        self.rows = Vec::new();
+        self.slots = Vec::new();
+        self.index.release_index();
+        if let Some(f) = features {
+            f.grams = None;
+        }
+        self.released = true;
     }
 
     /// Word ids in term order, and (`with_rank`; else empty) each word's position in that order.
