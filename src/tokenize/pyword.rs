@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn separators_outside_ascii_are_told_from_word_characters() {
         for sep in [
-            '£', '€', '’', '“', '”', '—', '–', '…', '\u{a0}', '©', '×', '•', '€',
+            '£', '€', '‘', '’', '“', '”', '—', '–', '…', '\u{a0}', '©', '×', '•',
         ] {
             assert!(!is_py_word(sep), "{sep:?}");
             let text = format!("Brexit{sep}costs {sep}{sep} 5bn{sep}");
@@ -96,7 +96,9 @@ mod tests {
             for text in [
                 format!("{other}"),
                 format!("costs £5bn in {other}"),
-                format!("a long ascii prefix of more than eight bytes {other} and after"),
+                format!(
+                    "an ASCII prefix longer than a block of thirty-two bytes {other} and after"
+                ),
             ] {
                 assert!(!only_ascii_words(&text), "{text:?}");
             }
