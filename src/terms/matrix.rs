@@ -206,11 +206,7 @@ fn rows_of<C: Columns>(
         data,
         n: 0,
     };
-    let RowScratch {
-        entries,
-        acc,
-        sort: scratch,
-    } = scratch;
+    let RowScratch { entries, acc, sort } = scratch;
     for (d, end) in ends.iter_mut().enumerate() {
         entries.clear();
         columns.doc_entries(s, d, entries);
@@ -220,7 +216,7 @@ fn rows_of<C: Columns>(
             }
             acc.drain(|col, count| out.put(col as u64, count));
         } else {
-            sort_entries(entries, scratch);
+            sort_entries(entries, sort);
             let mut i = 0;
             while i < entries.len() {
                 let col = entries[i] >> 32;
