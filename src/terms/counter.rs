@@ -408,13 +408,19 @@ impl Counter {
     /// whose matrix is built, these were most of the memory it held. Everything but naming features
     /// fails afterwards.
     pub fn release_rows(&mut self, features: Option<&mut Features>) {
-        self.rows = Vec::new();
-        self.slots = Vec::new();
-        self.index.release_index();
+        self.drop_counting_state();
         if let Some(f) = features {
             f.grams = None;
         }
         self.released = true;
+    }
+
+    /// Frees what only counting and matrices need: the kept rows, the threads' slots and the word
+    /// index's lookup table (its words stay, to name results).
+    fn drop_counting_state(&mut self) {
+        self.rows = Vec::new();
+        self.slots = Vec::new();
+        self.index.release_index();
     }
 
     /// Word ids in term order, and (`with_rank`; else empty) each word's position in that order.
@@ -832,9 +838,7 @@ impl Counter {
         self.check_usable()?;
         let pool = pool(self.threads)?;
         self.count_kept_ngrams(&pool, &Cancel::new())?;
-        self.rows = Vec::new();
-        self.slots = Vec::new();
-        self.index.release_index();
+        self.drop_counting_state();
         let (lo, hi) = self.analyzer.config.ngram_range;
         let (by_rank, rank) = self.word_order(&pool, hi > 1);
         let naming = self.naming(&by_rank);
