@@ -211,10 +211,8 @@ fn rows_of<C: Columns>(
         entries.clear();
         columns.doc_entries(s, d, entries);
         if let Some(acc) = acc {
-            for &e in entries.iter() {
-                acc.add((e >> 32) as usize, e & 0xFFFF_FFFF);
-            }
-            acc.drain(|col, count| out.put(col as u64, count));
+            acc.add_all(entries);
+            out.n += acc.drain_into(&mut out.indices[out.n..], &mut out.data[out.n..]);
         } else {
             sort_entries(entries, sort);
             let mut i = 0;
@@ -254,85 +252,95 @@ impl RowWriter<'_> {
 }
 
 /// Adds up a row's counts by column and hands them back in column order, in time linear in the
-/// entries rather than a sort's n log n: a bit per column marks the columns present, and each level
-/// above has a bit per 64-bit word of the level below, so finding the next column skips empty space
-/// 64, 4096, ... columns at a time.
+/// entries rather than a sort's n log n: a bit per column marks the columns present, a bit per word of
+/// those marks the words in use, and a single word marks those, so finding the next column skips empty
+/// space 64 or 4096 columns at a time. Three levels cover [`ACCUMULATE_MAX_COLUMNS`].
+///
+/// Adding and draining each work on local slices and a local output position: reached through
+/// `&mut self` and a writer, the position went through memory at every column, and each count's
+/// store made the compiler load the column's bit word again.
 struct RowAccumulator {
-    /// `levels[0]` has a bit per column; the last level is a single word.
-    levels: Vec<Vec<u64>>,
+    /// A bit per column.
+    columns: Vec<u64>,
+    /// A bit per word of `columns` (at most 64 words).
+    words: Vec<u64>,
+    /// A bit per word of `words`.
+    top: u64,
     counts: Vec<u64>,
 }
 
 impl RowAccumulator {
     fn new(n_columns: usize) -> Self {
-        let mut levels = vec![vec![0u64; n_columns.div_ceil(64).max(1)]];
-        while levels.last().is_some_and(|l| l.len() > 1) {
-            let below = levels.last().map_or(1, Vec::len);
-            levels.push(vec![0u64; below.div_ceil(64)]);
-        }
+        assert!(
+            n_columns <= ACCUMULATE_MAX_COLUMNS,
+            "too wide to accumulate"
+        );
+        let columns = n_columns.div_ceil(64).max(1);
         RowAccumulator {
-            levels,
+            columns: vec![0; columns],
+            words: vec![0; columns.div_ceil(64)],
+            top: 0,
             counts: vec![0; n_columns],
         }
     }
 
+    /// Adds each [`entry`]'s count to its column.
     #[inline]
-    fn add(&mut self, col: usize, count: u64) {
-        let (mut word, bit) = (col >> 6, 1u64 << (col & 63));
-        let w = &mut self.levels[0][word];
-        if *w & bit != 0 {
-            self.counts[col] += count;
-            return;
-        }
-        self.counts[col] = count;
-        let mut was_empty = *w == 0;
-        *w |= bit;
-        for level in &mut self.levels[1..] {
-            if !was_empty {
-                break;
+    fn add_all(&mut self, entries: &[u64]) {
+        let (columns, words, counts) = (
+            &mut self.columns[..],
+            &mut self.words[..],
+            &mut self.counts[..],
+        );
+        let mut top = self.top;
+        for &e in entries {
+            let col = (e >> 32) as usize;
+            let count = e & 0xFFFF_FFFF;
+            let (w, bit) = (col >> 6, 1u64 << (col & 63));
+            let marks = columns[w];
+            if marks & bit != 0 {
+                counts[col] += count;
+                continue;
             }
-            let w = &mut level[word >> 6];
-            was_empty = *w == 0;
-            *w |= 1 << (word & 63);
-            word >>= 6;
-        }
-    }
-
-    /// Calls `f(column, count)` for each column added since the last drain, in column order, and
-    /// clears them.
-    fn drain<F: FnMut(usize, u64)>(&mut self, mut f: F) {
-        match self.levels.len() - 1 {
-            0 => self.drain_columns(0, &mut f),
-            top => self.drain_word(top, 0, &mut f),
-        }
-    }
-
-    /// Drains the columns under bit `word` of `level` (1 or more).
-    fn drain_word<F: FnMut(usize, u64)>(&mut self, level: usize, word: usize, f: &mut F) {
-        let mut bits = std::mem::take(&mut self.levels[level][word]);
-        while bits != 0 {
-            let at = word * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            if level == 1 {
-                self.drain_columns(at, f);
-            } else {
-                self.drain_word(level - 1, at, f);
+            counts[col] = count;
+            columns[w] = marks | bit;
+            if marks == 0 {
+                words[w >> 6] |= 1 << (w & 63);
+                top |= 1 << (w >> 6);
             }
         }
+        self.top = top;
     }
 
-    /// Drains the columns of bottom word `word`. Apart from the recursion, so that it inlines into its
-    /// caller's loop: a row's hundred-odd columns lie in about as many bottom words, and a recursive
-    /// call for each took a fifth of the instructions that build unigram rows (callgrind,
-    /// `reuters_c50`, 497 million against 397 million).
+    /// Writes the columns added since the last drain, in column order, to the front of `indices`,
+    /// their counts to the front of `data`, and clears them; returns how many there were.
     #[inline]
-    fn drain_columns<F: FnMut(usize, u64)>(&mut self, word: usize, f: &mut F) {
-        let mut bits = std::mem::take(&mut self.levels[0][word]);
-        while bits != 0 {
-            let at = word * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            f(at, self.counts[at]);
+    fn drain_into(&mut self, indices: &mut [i32], data: &mut [i64]) -> usize {
+        let (columns, words, counts) =
+            (&mut self.columns[..], &mut self.words[..], &self.counts[..]);
+        let mut n = 0;
+        let mut top = std::mem::take(&mut self.top);
+        while top != 0 {
+            let i = top.trailing_zeros() as usize;
+            top &= top - 1;
+            let mut in_use = std::mem::take(&mut words[i]);
+            while in_use != 0 {
+                let w = i * 64 + in_use.trailing_zeros() as usize;
+                in_use &= in_use - 1;
+                let mut marks = std::mem::take(&mut columns[w]);
+                while marks != 0 {
+                    let col = w * 64 + marks.trailing_zeros() as usize;
+                    marks &= marks - 1;
+                    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+                    {
+                        indices[n] = col as i32;
+                        data[n] = counts[col] as i64;
+                    }
+                    n += 1;
+                }
+            }
         }
+        n
     }
 }
 
@@ -399,27 +407,48 @@ mod tests {
 
     #[test]
     fn accumulator_adds_up_and_orders_columns() {
-        for n_columns in [1usize, 63, 64, 65, 4095, 4097, 300_000] {
+        for n_columns in [
+            1usize,
+            63,
+            64,
+            65,
+            4095,
+            4096,
+            4097,
+            200_000,
+            ACCUMULATE_MAX_COLUMNS,
+        ] {
             let mut acc = RowAccumulator::new(n_columns);
             let mut state = n_columns as u64;
+            let (mut indices, mut data) = (vec![-1; 600], vec![-1; 600]);
             for _ in 0..3 {
                 let mut want = std::collections::BTreeMap::new();
+                let mut entries = Vec::new();
                 for _ in 0..500 {
                     state = state
                         .wrapping_mul(6_364_136_223_846_793_005)
                         .wrapping_add(1);
                     let col = (state >> 33) as usize % n_columns;
                     let count = state % 7 + 1;
-                    acc.add(col, count);
-                    *want.entry(col).or_insert(0) += count;
+                    entries.push(entry(col as u32, count as u32));
+                    *want.entry(col as i32).or_insert(0) += count as i64;
                 }
-                let mut got = Vec::new();
-                acc.drain(|c, n| got.push((c, n)));
+                // In two helpings, so that some columns are already present when more arrive.
+                acc.add_all(&entries[..200]);
+                acc.add_all(&entries[200..]);
+                let n = acc.drain_into(&mut indices[50..], &mut data[50..]);
+                let got: Vec<(i32, i64)> = indices[50..50 + n]
+                    .iter()
+                    .copied()
+                    .zip(data[50..50 + n].iter().copied())
+                    .collect();
                 assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{n_columns}");
+                assert!(
+                    indices[..50].iter().all(|&i| i == -1),
+                    "wrote before its slice"
+                );
             }
-            let mut empty = Vec::new();
-            acc.drain(|c, n| empty.push((c, n)));
-            assert!(empty.is_empty());
+            assert_eq!(acc.drain_into(&mut indices, &mut data), 0);
         }
     }
 
