@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 from pathlib import Path
 
 import pytest
@@ -127,11 +126,9 @@ def test_tag_gives_iob2(rec):
     assert tags[2] == []
 
 
-def test_shipped_model_is_shared_and_loads_fast():
-    t0 = time.perf_counter()
+def test_shipped_model_is_shared_and_loads():
+    # Its load time is a benchmark's business (benches/compare_ner.py), not a test's.
     fresh = Recognizer.load(newstally.entities.SHIPPED_MODEL)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0  # about 0.15 s in a release build; generous for busy CI machines
     assert Recognizer()._core is Recognizer()._core  # loaded once per process
     assert fresh.to_bytes() == Recognizer().to_bytes()
 
@@ -449,9 +446,8 @@ def test_gazetteer_bad_entries_and_size():
         Gazetteer({"   ": ("ORG", "x")})
     with pytest.raises(DocumentTypeError):
         Gazetteer({"a": ("ORG", "x")}).find_batch(["a", None])
-    t0 = time.perf_counter()
+    # A million entries build (in about 3 s); a quadratic build would not finish under CI's limit.
     big = Gazetteer({f"Company {i} Holdings": ("ORG", f"c{i}") for i in range(1_000_000)})
-    assert time.perf_counter() - t0 < 30  # about 3 s in a release build
     assert [m.id for m in big.find("Company 999999 Holdings and Company 7 Holdings")] == ["c999999", "c7"]
 
 
