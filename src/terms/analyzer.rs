@@ -74,6 +74,15 @@ impl Streams {
     }
 }
 
+/// Receives the tokens of [`Analyzer::for_each_key`]. A trait rather than a closure so that the
+/// receiver can ask to be inlined at each of the places that call it (a closure cannot, on stable
+/// Rust): a call per token cost more than its body's lookups save.
+pub(crate) trait KeySink {
+    /// One token: its word-table key, its text (as stored when `is_final`, else to be ASCII
+    /// lowercased), and whether it starts a new segment.
+    fn token(&mut self, key: Key, term: &str, is_final: bool, new_segment: bool);
+}
+
 /// Tokenizer, sentence splitter and stop words, built once from a [`CountConfig`].
 #[derive(Debug, Clone)]
 pub(crate) struct Analyzer {
@@ -149,16 +158,16 @@ impl Analyzer {
     /// scikit-learn's default pattern: tokens are read as bit runs and keyed straight from the document
     /// bytes, lowercased eight at a time, with no copy.
     #[inline]
-    pub fn for_each_key<F: FnMut(Key, &str, bool, bool)>(
+    pub fn for_each_key<K: KeySink>(
         &self,
         text: &str,
         seed: Seed,
         sentence_ends: &mut Vec<usize>,
-        mut f: F,
+        sink: &mut K,
     ) {
         let Some(lower) = self.ascii_runs_lowercase.filter(|_| only_ascii_words(text)) else {
             self.for_each_token(text, sentence_ends, |term, new_segment| {
-                f(Key::of(term.as_bytes(), seed), term, true, new_segment);
+                sink.token(Key::of(term.as_bytes(), seed), term, true, new_segment);
             });
             return;
         };
@@ -176,16 +185,20 @@ impl Analyzer {
                 new_segment = true;
             }
             let term = &text[start..end];
-            if let Some(key) = Key::of_ascii_run(bytes, start, end, lower) {
-                f(key, term, !lower, new_segment);
-            } else {
-                long.clear();
-                long.push_str(term);
-                if lower {
-                    long.make_ascii_lowercase();
-                }
-                f(Key::of(long.as_bytes(), seed), &long, true, new_segment);
-            }
+            // One call of the sink, so that the run loop's body is called from one place and
+            // inlines.
+            let (key, term, is_final) =
+                if let Some(key) = Key::of_ascii_run(bytes, start, end, lower) {
+                    (key, term, !lower)
+                } else {
+                    long.clear();
+                    long.push_str(term);
+                    if lower {
+                        long.make_ascii_lowercase();
+                    }
+                    (Key::of(long.as_bytes(), seed), long.as_str(), true)
+                };
+            sink.token(key, term, is_final, new_segment);
         });
     }
 }
@@ -197,22 +210,27 @@ mod tests {
     /// Each token as `for_each_key` gives it: its key, its text as stored, and whether it starts a
     /// sentence.
     fn keyed(a: &Analyzer, text: &str, seed: Seed) -> Vec<(Key, String, bool)> {
-        let mut out = Vec::new();
-        a.for_each_key(
-            text,
-            seed,
-            &mut Vec::new(),
-            |key, term, is_final, starts| {
+        struct Keyed {
+            seed: Seed,
+            out: Vec<(Key, String, bool)>,
+        }
+        impl KeySink for Keyed {
+            fn token(&mut self, key: Key, term: &str, is_final: bool, starts: bool) {
                 let stored = if is_final {
                     term.to_owned()
                 } else {
                     term.to_ascii_lowercase()
                 };
-                assert_eq!(key, Key::of(stored.as_bytes(), seed), "{stored:?}");
-                out.push((key, stored, starts));
-            },
-        );
-        out
+                assert_eq!(key, Key::of(stored.as_bytes(), self.seed), "{stored:?}");
+                self.out.push((key, stored, starts));
+            }
+        }
+        let mut sink = Keyed {
+            seed,
+            out: Vec::new(),
+        };
+        a.for_each_key(text, seed, &mut Vec::new(), &mut sink);
+        sink.out
     }
 
     #[test]

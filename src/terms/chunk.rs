@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::analyzer::{Analyzer, Streams};
+use super::analyzer::{Analyzer, KeySink, Streams};
 use super::word_index::WordIndex;
-use super::words::{MAX_WORDS, Seed, WordCount, WordTable};
+use super::words::{Key, MAX_WORDS, Seed, WordCount, WordTable};
 use crate::error::{Error, Result};
 use crate::parallel::Cancel;
 
@@ -73,10 +73,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     unigram_rows: bool,
     cancel: &Cancel,
 ) -> Result<Chunk> {
-    let mut streams = Streams::default();
-    let mut n_tokens = 0u64;
-    let mut sentence_ends = Vec::new();
-    let remove_stops = analyzer.removes_stop_words();
     let Slot {
         counts,
         touched,
@@ -85,70 +81,38 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         ..
     } = slot;
     let seed = fresh.seed();
-    let mut full = false;
+    let mut sink = TokenSink {
+        analyzer,
+        index,
+        counts,
+        touched,
+        fresh,
+        streams: Streams::default(),
+        n_tokens: 0,
+        doc_tag: 0,
+        full: false,
+        need_streams,
+        unigram_rows,
+        remove_stops: analyzer.removes_stop_words(),
+    };
+    let mut sentence_ends = Vec::new();
     for doc in docs {
         cancel.check()?;
-        let doc_start = streams.uni.len();
+        let doc_start = sink.streams.uni.len();
         *tag += 1;
-        let doc_tag = *tag;
-        analyzer.for_each_key(
-            doc.as_ref(),
-            seed,
-            &mut sentence_ends,
-            |key, term, is_final, new_segment| {
-                n_tokens += 1;
-                if need_streams && new_segment {
-                    streams.close_segment();
-                }
-                let (id, stop, c) = if let Some(id) = index.find(key, term.as_bytes()) {
-                    (id, index.is_stop(id), &mut counts[id as usize])
-                } else {
-                    let e = fresh.entry(key, term.as_bytes(), |lid| {
-                        full |= lid as usize >= MAX_WORDS;
-                        let word = if is_final {
-                            Cow::Borrowed(term)
-                        } else {
-                            Cow::Owned(term.to_ascii_lowercase())
-                        };
-                        let stop = analyzer.is_stop(&word);
-                        (word, stop)
-                    });
-                    (FRESH | e.lid(), e.is_stop(), &mut e.counts)
-                };
-                if stop {
-                    if remove_stops {
-                        return;
-                    }
-                } else {
-                    if c.count == 0 && id & FRESH == 0 {
-                        touched.push(id);
-                    }
-                    let first = c.at != doc_tag;
-                    c.at = doc_tag;
-                    c.df += u32::from(first);
-                    if unigram_rows {
-                        // The batch count so far; the document's end turns it into the
-                        // document's count. (Adding to the pair found through the word instead
-                        // made the count 15% slower: each token's store then waits on its lookup.)
-                        // Whether a token is its word's first in the document is a coin toss for
-                        // the branch predictor, so every token writes its pair and only a first one
-                        // keeps it. (A spare tail filled ahead of the pairs cost 5% more
-                        // instructions here, and page faults for the part no pair reached.)
-                        let len = streams.uni.len();
-                        streams.uni.push((id, c.count));
-                        streams.uni.truncate(len + usize::from(first));
-                    }
-                    c.count += 1;
-                }
-                if need_streams {
-                    streams.ids.push(id);
-                }
-            },
-        );
+        sink.doc_tag = *tag;
+        analyzer.for_each_key(doc.as_ref(), seed, &mut sentence_ends, &mut sink);
+        let TokenSink {
+            streams,
+            counts,
+            fresh,
+            full,
+            ..
+        } = &mut sink;
         if unigram_rows {
             doc_counts(&mut streams.uni[doc_start..], counts, fresh);
         }
-        if full {
+        if *full {
             return Err(Error::TooLarge(format!(
                 "more than {MAX_WORDS} distinct words in one part of the corpus; count in parts and merge"
             )));
@@ -162,11 +126,96 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             streams.doc_ends.push(0);
         }
     }
+    let TokenSink {
+        streams, n_tokens, ..
+    } = sink;
     Ok(Chunk {
         streams,
         n_tokens,
         slot: 0,
     })
+}
+
+/// What counting a chunk's tokens updates. A [`KeySink`] rather than the closure it was, so that it
+/// is inlined into the tokenizer's loop: the closure was a call per token.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "three flags of the call and one of its outcome, read per token"
+)]
+struct TokenSink<'a> {
+    analyzer: &'a Analyzer,
+    index: &'a WordIndex,
+    counts: &'a mut Vec<WordCount>,
+    touched: &'a mut Vec<u32>,
+    fresh: &'a mut WordTable,
+    streams: Streams,
+    n_tokens: u64,
+    /// The current document's tag (see [`WordCount::at`]).
+    doc_tag: u32,
+    /// A fresh word's local id reached [`MAX_WORDS`].
+    full: bool,
+    need_streams: bool,
+    unigram_rows: bool,
+    remove_stops: bool,
+}
+
+impl KeySink for TokenSink<'_> {
+    /// Counts one token.
+    #[allow(
+        clippy::inline_always,
+        reason = "called from two places in the tokenizer's loop; a call per token measured slower"
+    )]
+    #[inline(always)]
+    fn token(&mut self, key: Key, term: &str, is_final: bool, new_segment: bool) {
+        self.n_tokens += 1;
+        if self.need_streams && new_segment {
+            self.streams.close_segment();
+        }
+        let (id, stop, c) = if let Some(id) = self.index.find(key, term.as_bytes()) {
+            (id, self.index.is_stop(id), &mut self.counts[id as usize])
+        } else {
+            let (analyzer, full) = (self.analyzer, &mut self.full);
+            let e = self.fresh.entry(key, term.as_bytes(), |lid| {
+                *full |= lid as usize >= MAX_WORDS;
+                let word = if is_final {
+                    Cow::Borrowed(term)
+                } else {
+                    Cow::Owned(term.to_ascii_lowercase())
+                };
+                let stop = analyzer.is_stop(&word);
+                (word, stop)
+            });
+            (FRESH | e.lid(), e.is_stop(), &mut e.counts)
+        };
+        if stop {
+            if self.remove_stops {
+                return;
+            }
+        } else {
+            if c.count == 0 && id & FRESH == 0 {
+                self.touched.push(id);
+            }
+            let first = c.at != self.doc_tag;
+            c.at = self.doc_tag;
+            c.df += u32::from(first);
+            if self.unigram_rows {
+                // The batch count so far; the document's end turns it into the document's count.
+                // (Adding to the pair found through the word instead made the count 15% slower:
+                // each token's store then waits on its lookup.) Whether a token is its word's first
+                // in the document is a coin toss for the branch predictor, so every token writes its
+                // pair and only a first one keeps it. (A spare tail filled ahead of the pairs cost 5%
+                // more instructions here, and page faults for the part no pair reached.)
+                let uni = &mut self.streams.uni;
+                let len = uni.len();
+                uni.push((id, c.count));
+                uni.truncate(len + usize::from(first));
+            }
+            c.count += 1;
+        }
+        if self.need_streams {
+            self.streams.ids.push(id);
+        }
+    }
 }
 
 /// Turns a document's `(id, batch count before the document)` pairs into `(id, count in the
