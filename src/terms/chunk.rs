@@ -73,6 +73,23 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     unigram_rows: bool,
     cancel: &Cancel,
 ) -> Result<Chunk> {
+    // Each combination of what is kept is its own loop, so that a token tests neither.
+    match (need_streams, unigram_rows) {
+        (false, false) => count_docs::<S, false, false>(analyzer, index, slot, docs, cancel),
+        (false, true) => count_docs::<S, false, true>(analyzer, index, slot, docs, cancel),
+        (true, false) => count_docs::<S, true, false>(analyzer, index, slot, docs, cancel),
+        (true, true) => count_docs::<S, true, true>(analyzer, index, slot, docs, cancel),
+    }
+}
+
+/// [`count_chunk`] with what it keeps fixed: `STREAMS` is `need_streams`, `ROWS` `unigram_rows`.
+fn count_docs<S: AsRef<str>, const STREAMS: bool, const ROWS: bool>(
+    analyzer: &Analyzer,
+    index: &WordIndex,
+    slot: &mut Slot,
+    docs: &[S],
+    cancel: &Cancel,
+) -> Result<Chunk> {
     let Slot {
         counts,
         touched,
@@ -81,7 +98,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         ..
     } = slot;
     let seed = fresh.seed();
-    let mut sink = TokenSink {
+    let mut sink = TokenSink::<STREAMS, ROWS> {
         analyzer,
         index,
         counts,
@@ -91,8 +108,6 @@ pub(super) fn count_chunk<S: AsRef<str>>(
         n_tokens: 0,
         doc_tag: 0,
         full: false,
-        need_streams,
-        unigram_rows,
         remove_stops: analyzer.removes_stop_words(),
     };
     let mut sentence_ends = Vec::new();
@@ -109,7 +124,7 @@ pub(super) fn count_chunk<S: AsRef<str>>(
             full,
             ..
         } = &mut sink;
-        if unigram_rows {
+        if ROWS {
             doc_counts(&mut streams.uni[doc_start..], counts, fresh);
         }
         if *full {
@@ -117,10 +132,10 @@ pub(super) fn count_chunk<S: AsRef<str>>(
                 "more than {MAX_WORDS} distinct words in one part of the corpus; count in parts and merge"
             )));
         }
-        if unigram_rows {
+        if ROWS {
             streams.uni_ends.push(streams.uni.len());
         }
-        if need_streams {
+        if STREAMS {
             streams.close_doc();
         } else {
             streams.doc_ends.push(0);
@@ -136,13 +151,10 @@ pub(super) fn count_chunk<S: AsRef<str>>(
     })
 }
 
-/// What counting a chunk's tokens updates. A [`KeySink`] rather than the closure it was, so that it
-/// is inlined into the tokenizer's loop: the closure was a call per token.
-#[allow(
-    clippy::struct_excessive_bools,
-    reason = "three flags of the call and one of its outcome, read per token"
-)]
-struct TokenSink<'a> {
+/// What counting a chunk's tokens updates, keeping token ids with `STREAMS` and documents' distinct
+/// words with `ROWS`. A [`KeySink`] rather than the closure it was, so that it is inlined into the
+/// tokenizer's loop: the closure was a call per token.
+struct TokenSink<'a, const STREAMS: bool, const ROWS: bool> {
     analyzer: &'a Analyzer,
     index: &'a WordIndex,
     counts: &'a mut Vec<WordCount>,
@@ -154,12 +166,10 @@ struct TokenSink<'a> {
     doc_tag: u32,
     /// A fresh word's local id reached [`MAX_WORDS`].
     full: bool,
-    need_streams: bool,
-    unigram_rows: bool,
     remove_stops: bool,
 }
 
-impl KeySink for TokenSink<'_> {
+impl<const STREAMS: bool, const ROWS: bool> KeySink for TokenSink<'_, STREAMS, ROWS> {
     /// Counts one token.
     #[allow(
         clippy::inline_always,
@@ -168,7 +178,7 @@ impl KeySink for TokenSink<'_> {
     #[inline(always)]
     fn token(&mut self, key: Key, term: &str, is_final: bool, new_segment: bool) {
         self.n_tokens += 1;
-        if self.need_streams && new_segment {
+        if STREAMS && new_segment {
             self.streams.close_segment();
         }
         let (id, stop, c) = if let Some(id) = self.index.find(key, term.as_bytes()) {
@@ -198,7 +208,7 @@ impl KeySink for TokenSink<'_> {
             let first = c.at != self.doc_tag;
             c.at = self.doc_tag;
             c.df += u32::from(first);
-            if self.unigram_rows {
+            if ROWS {
                 // The batch count so far; the document's end turns it into the document's count.
                 // (Adding to the pair found through the word instead made the count 15% slower:
                 // each token's store then waits on its lookup.) Whether a token is its word's first
@@ -212,7 +222,7 @@ impl KeySink for TokenSink<'_> {
             }
             c.count += 1;
         }
-        if self.need_streams {
+        if STREAMS {
             self.streams.ids.push(id);
         }
     }
