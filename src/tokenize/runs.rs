@@ -30,18 +30,24 @@ pub(crate) fn for_each_ascii_run<F: FnMut(usize, usize)>(text: &[u8], min_len: u
         };
         before = cur >> 63;
         // Bit i is set where byte i differs in kind from the byte before it: each edge toggles the run.
+        // Edges are taken in pairs, a run's start and its end (the start is the last block's when a
+        // run crosses into this one), rather than one at a time with a test of which it is.
         let mut edges = m ^ ((m << 1) | u64::from(in_run));
         while edges != 0 {
-            let at = base + edges.trailing_zeros() as usize;
-            edges &= edges - 1;
-            if in_run {
-                if min_len <= 2 || at - start >= min_len {
-                    f(start, at);
+            if !in_run {
+                start = base + edges.trailing_zeros() as usize;
+                edges &= edges - 1;
+                in_run = true;
+                if edges == 0 {
+                    break;
                 }
-            } else {
-                start = at;
             }
-            in_run = !in_run;
+            let end = base + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            in_run = false;
+            if min_len <= 2 || end - start >= min_len {
+                f(start, end);
+            }
         }
         cur = next;
         base += 64;
