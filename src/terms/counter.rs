@@ -1530,14 +1530,16 @@ impl Columns for CounterColumns {
         s.uni.len() + s.ids.len() * self.ngram.len()
     }
 
-    fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
+    fn for_each_doc_entry<F: FnMut(u64)>(&self, s: &Streams, d: usize, mut emit: F) {
         let (lo, hi) = self.ngram_range;
         if lo == 1 {
             // Stop words are never counted, so they are not in the document's list.
-            out.extend(s.doc_unigrams(d).iter().filter_map(|&(w, count)| {
+            for &(w, count) in s.doc_unigrams(d) {
                 let c = self.unigram[w as usize];
-                (c != NONE).then(|| entry(c, count))
-            }));
+                if c != NONE {
+                    emit(entry(c, count));
+                }
+            }
         }
         for seg in s.doc_segment_ranges(d) {
             for (t, n) in (lo.max(2)..=hi).enumerate() {
@@ -1550,7 +1552,7 @@ impl Columns for CounterColumns {
                     if g != NONE {
                         let c = table_cols[g as usize];
                         if c != NONE {
-                            out.push(entry(c, 1));
+                            emit(entry(c, 1));
                         }
                     }
                 }

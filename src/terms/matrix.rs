@@ -37,9 +37,14 @@ pub(crate) trait Columns: Sync {
     /// Number of columns.
     fn n_columns(&self) -> usize;
 
-    /// Appends [`entry`]s for the features of document `d` of `streams` to `out`, in any order; a column
+    /// Calls `f` with an [`entry`] for each feature of document `d` of `streams`, in any order; a column
     /// may come more than once, and its counts then add up.
-    fn doc_entries(&self, streams: &Streams, d: usize, out: &mut Vec<u64>);
+    fn for_each_doc_entry<F: FnMut(u64)>(&self, streams: &Streams, d: usize, f: F);
+
+    /// Appends the entries of [`Columns::for_each_doc_entry`] to `out`.
+    fn doc_entries(&self, streams: &Streams, d: usize, out: &mut Vec<u64>) {
+        self.for_each_doc_entry(streams, d, |e| out.push(e));
+    }
 
     /// The most entries [`Columns::doc_entries`] can give for all documents of `streams` together.
     fn max_entries(&self, streams: &Streams) -> usize;
@@ -68,16 +73,16 @@ impl<L: Lookup> Columns for L {
         s.ids.len() * (hi + 1 - lo)
     }
 
-    fn doc_entries(&self, s: &Streams, d: usize, out: &mut Vec<u64>) {
+    fn for_each_doc_entry<F: FnMut(u64)>(&self, s: &Streams, d: usize, mut f: F) {
         let (lo, hi) = self.ngram_range();
         for seg in s.doc_segments(d) {
             if lo == 1 {
-                out.extend(
-                    seg.iter()
-                        .map(|&w| self.unigram(w))
-                        .filter(|&c| c != NONE)
-                        .map(|c| entry(c, 1)),
-                );
+                for &w in seg {
+                    let c = self.unigram(w);
+                    if c != NONE {
+                        f(entry(c, 1));
+                    }
+                }
             }
             for n in lo.max(2)..=hi {
                 if seg.len() < n {
@@ -86,7 +91,7 @@ impl<L: Lookup> Columns for L {
                 for gram in seg.windows(n) {
                     let c = self.ngram(gram, hash_words(gram));
                     if c != NONE {
-                        out.push(entry(c, 1));
+                        f(entry(c, 1));
                     }
                 }
             }
@@ -208,12 +213,12 @@ fn rows_of<C: Columns>(
     };
     let RowScratch { entries, acc, sort } = scratch;
     for (d, end) in ends.iter_mut().enumerate() {
-        entries.clear();
-        columns.doc_entries(s, d, entries);
         if let Some(acc) = acc {
-            acc.add_all(entries);
+            acc.add_doc(columns, s, d);
             out.n += acc.drain_into(&mut out.indices[out.n..], &mut out.data[out.n..]);
         } else {
+            entries.clear();
+            columns.doc_entries(s, d, entries);
             sort_entries(entries, sort);
             let mut i = 0;
             while i < entries.len() {
@@ -285,31 +290,32 @@ impl RowAccumulator {
     }
 
     /// Adds each [`entry`]'s count to its column.
-    #[inline]
+    #[cfg(test)]
     fn add_all(&mut self, entries: &[u64]) {
-        let (columns, words, counts) = (
-            &mut self.columns[..],
-            &mut self.words[..],
-            &mut self.counts[..],
-        );
-        let mut top = self.top;
+        let mut adder = self.adder();
         for &e in entries {
-            let col = (e >> 32) as usize;
-            let count = e & 0xFFFF_FFFF;
-            let (w, bit) = (col >> 6, 1u64 << (col & 63));
-            let marks = columns[w];
-            if marks & bit != 0 {
-                counts[col] += count;
-                continue;
-            }
-            counts[col] = count;
-            columns[w] = marks | bit;
-            if marks == 0 {
-                words[w >> 6] |= 1 << (w & 63);
-                top |= 1 << (w >> 6);
-            }
+            adder.add(e);
         }
-        self.top = top;
+        self.top = adder.top;
+    }
+
+    /// Adds the entries of document `d` of `s` under `columns`, as they come: gathering them in a
+    /// list first cost a push and a read each.
+    #[inline]
+    fn add_doc<C: Columns>(&mut self, columns: &C, s: &Streams, d: usize) {
+        let mut adder = self.adder();
+        columns.for_each_doc_entry(s, d, |e| adder.add(e));
+        self.top = adder.top;
+    }
+
+    /// The adding state as local slices (see the type's docs); `top` is to be stored back.
+    fn adder(&mut self) -> Adder<'_> {
+        Adder {
+            columns: &mut self.columns,
+            words: &mut self.words,
+            counts: &mut self.counts,
+            top: self.top,
+        }
     }
 
     /// Writes the columns added since the last drain, in column order, to the front of `indices`,
@@ -344,6 +350,35 @@ impl RowAccumulator {
     }
 }
 
+/// [`RowAccumulator`]'s state while entries are added.
+struct Adder<'a> {
+    columns: &'a mut [u64],
+    words: &'a mut [u64],
+    counts: &'a mut [u64],
+    top: u64,
+}
+
+impl Adder<'_> {
+    /// Adds an [`entry`]'s count to its column.
+    #[inline]
+    fn add(&mut self, e: u64) {
+        let col = (e >> 32) as usize;
+        let count = e & 0xFFFF_FFFF;
+        let (w, bit) = (col >> 6, 1u64 << (col & 63));
+        let marks = self.columns[w];
+        if marks & bit != 0 {
+            self.counts[col] += count;
+            return;
+        }
+        self.counts[col] = count;
+        self.columns[w] = marks | bit;
+        if marks == 0 {
+            self.words[w >> 6] |= 1 << (w & 63);
+            self.top |= 1 << (w >> 6);
+        }
+    }
+}
+
 /// Sorts row entries by column. A document holds hundreds of entries with columns below 2^21 or so,
 /// where a radix sort over the column's four bytes does a few linear passes instead of a comparison
 /// sort's n log n steps, and skips each byte on which all columns agree (the high ones, usually).
@@ -370,13 +405,13 @@ mod tests {
             (0..s.n_docs()).map(|d| (d * 37) % 300).sum()
         }
 
-        fn doc_entries(&self, _: &Streams, d: usize, out: &mut Vec<u64>) {
+        fn for_each_doc_entry<F: FnMut(u64)>(&self, _: &Streams, d: usize, mut f: F) {
             let mut state = d as u64 + 1;
             for _ in 0..(d * 37) % 300 {
                 state = state
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1);
-                out.push(entry(((state >> 33) % 5000) as u32, (state % 3) as u32 + 1));
+                f(entry(((state >> 33) % 5000) as u32, (state % 3) as u32 + 1));
             }
         }
     }
