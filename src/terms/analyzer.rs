@@ -156,7 +156,7 @@ impl Analyzer {
     ///
     /// Documents whose words are all ASCII (see [`only_ascii_words`]) take a fast path under
     /// scikit-learn's default pattern: tokens are read as bit runs and keyed straight from the document
-    /// bytes, lowercased eight at a time, with no copy.
+    /// bytes, lowercased sixteen at a time, with no copy.
     #[inline]
     pub fn for_each_key<K: KeySink>(
         &self,

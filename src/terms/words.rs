@@ -75,15 +75,11 @@ impl Key {
                 lower,
             ));
         }
-        let (k0, k1) = read_short(&text[start..end]);
-        Some(if lower {
-            Key {
-                k0: ascii_lower(k0),
-                k1: ascii_lower(k1),
-            }
-        } else {
-            Key { k0, k1 }
-        })
+        // Near the end of the text, where fewer than 16 bytes remain, the run is copied into a
+        // block of its own.
+        let mut padded = [0u8; 16];
+        padded[..len].copy_from_slice(&text[start..end]);
+        Some(key_of_block(&padded, len, lower))
     }
 
     #[inline]
@@ -268,6 +264,7 @@ fn key_of_block_portable(block: &[u8; 16], len: usize, lower: bool) -> Key {
 }
 
 /// ASCII lowercase of eight bytes, all below 0x80: each byte in `A..=Z` gains bit 5.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline]
 fn ascii_lower(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
