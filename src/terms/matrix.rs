@@ -179,6 +179,7 @@ const ACCUMULATE_MAX_COLUMNS: usize = 1 << 18;
 /// counts span a page per 512 columns, and one made for every part faulted its pages in afresh (2,200
 /// of the 12,500 page faults of a unigram fit of the shared corpora).
 struct RowScratch {
+    /// A row's entries and the radix sort's space, where rows are too wide to accumulate.
     entries: Vec<u64>,
     acc: Option<RowAccumulator>,
     sort: Vec<u64>,
@@ -187,7 +188,7 @@ struct RowScratch {
 impl RowScratch {
     fn new(n_columns: usize) -> Self {
         RowScratch {
-            entries: Vec::with_capacity(4096),
+            entries: Vec::new(),
             acc: (n_columns <= ACCUMULATE_MAX_COLUMNS).then(|| RowAccumulator::new(n_columns)),
             sort: Vec::new(),
         }
