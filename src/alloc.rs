@@ -1,4 +1,5 @@
-//! The extension's allocator: large blocks are mapped from the kernel and given back when freed.
+//! The extension's allocator: large blocks are mapped from the kernel, and freed ones are kept for
+//! reuse only as long as the process's resident memory does not grow by it.
 //!
 //! glibc serves a block of 128 KiB or more with `mmap` at first, but once the process frees such a
 //! block it raises that threshold (up to 32 MiB) and serves later blocks from its heaps, whose free
@@ -7,11 +8,21 @@
 //! several times what it held (the memory probe of `benches/compare.py`; see the README). Python and
 //! other extensions keep glibc's behaviour: this only decides where newstally's own blocks live.
 //!
+//! Unmapping every freed block has its own cost: each block of the next batch or the next call is
+//! mapped afresh, and the kernel faults in and zeroes every page again (a fifth of a unigram
+//! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings are kept
+//! (see [`Kept`]), joined with kept neighbours, and handed out again, cut to size, to requests they
+//! hold; a request that none holds first unmaps kept blocks of at least its size before mapping a
+//! new one. The bytes newstally has mapped, live and kept together, therefore never exceed the most
+//! it had live at once: what a call leaves kept is at most what it had in use at its peak, until the
+//! next call reuses it or [`release_kept`] (`newstally.release_memory()`) gives it back.
+//!
 //! Should the kernel refuse a mapping (too many mappings, say), the block comes from the system
 //! allocator instead, as glibc does. Such a block is never page-aligned and a mapped one always is,
 //! which is how freeing tells them apart.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::{Mutex, TryLockError};
 
 /// Blocks this large or larger are mapped.
 const MAP_BYTES: usize = 64 << 10;
@@ -19,6 +30,150 @@ const MAP_BYTES: usize = 64 << 10;
 const PAGE: usize = 4096;
 
 pub(crate) struct MapLarge;
+
+/// How many freed mappings are kept at most.
+const KEPT_BLOCKS: usize = 64;
+
+/// Freed mappings, oldest first, as (address, length): page-aligned ranges of this allocator's
+/// mappings, none adjacent to another (adjacent ones are joined).
+///
+/// The lock is only ever tried, never waited for: an allocation that finds it taken maps or unmaps
+/// as if nothing were kept. So no thread ever blocks in the allocator, and a child process forked
+/// while another thread held the lock (a multiprocessing pool started during a count) runs on
+/// without the cache instead of deadlocking. No system call is made under the lock.
+struct Kept {
+    blocks: [(usize, usize); KEPT_BLOCKS],
+    n: usize,
+}
+
+static KEPT: Mutex<Kept> = Mutex::new(Kept {
+    blocks: [(0, 0); KEPT_BLOCKS],
+    n: 0,
+});
+
+impl Kept {
+    /// Removes block `i`, keeping the others in order.
+    fn remove(&mut self, i: usize) -> (usize, usize) {
+        let b = self.blocks[i];
+        self.blocks.copy_within(i + 1..self.n, i);
+        self.n -= 1;
+        b
+    }
+
+    /// Removes the oldest blocks until they add up to `bytes` or none is left, into `out`; returns
+    /// how many.
+    fn evict(&mut self, bytes: usize, out: &mut [(usize, usize); KEPT_BLOCKS]) -> usize {
+        let (mut k, mut freed) = (0, 0);
+        while freed < bytes && k < self.n {
+            out[k] = self.blocks[k];
+            freed += self.blocks[k].1;
+            k += 1;
+        }
+        self.blocks.copy_within(k..self.n, 0);
+        self.n -= k;
+        k
+    }
+
+    /// Joins `block` with the kept blocks right before and after it, which it replaces.
+    fn join(&mut self, block: (usize, usize)) -> (usize, usize) {
+        let (mut start, mut end) = (block.0, block.0 + block.1);
+        let mut i = 0;
+        while i < self.n {
+            let (p, len) = self.blocks[i];
+            if p + len == start {
+                start = p;
+            } else if p == end {
+                end = p + len;
+            } else {
+                i += 1;
+                continue;
+            }
+            self.remove(i);
+        }
+        (start, end - start)
+    }
+}
+
+/// `bytes` rounded up to whole pages: the length the kernel maps.
+fn page_len(bytes: usize) -> usize {
+    bytes.next_multiple_of(PAGE)
+}
+
+fn unmap(blocks: &[(usize, usize)]) {
+    for &(p, len) in blocks {
+        // SAFETY: a kept block is a range of this allocator's mappings that nothing refers to.
+        unsafe { libc::munmap(p as *mut libc::c_void, len) };
+    }
+}
+
+/// A kept mapping for a block of `bytes`, or null. The smallest kept block that holds `bytes` is
+/// taken; a larger one is cut, and the rest stays kept (any page range of a mapping can be remapped
+/// or unmapped on its own, so the two parts are blocks as good as any). When none holds it, the
+/// oldest are unmapped until they make up `bytes`, so that the new mapping the caller makes does
+/// not add to the bytes mapped.
+///
+/// (Taking only blocks at most twice the request, and mapping afresh otherwise, kept big blocks for
+/// big requests but missed dozens of times in a unigram fit that now misses none; without joining,
+/// the last call's matrix blocks were cut up by smaller requests before this call's matrix asked
+/// for them.)
+fn reuse(bytes: usize) -> *mut u8 {
+    let len = page_len(bytes);
+    let mut kept = match KEPT.try_lock() {
+        Ok(k) => k,
+        Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(TryLockError::WouldBlock) => return std::ptr::null_mut(),
+    };
+    let best = (0..kept.n)
+        .filter(|&i| kept.blocks[i].1 >= len)
+        .min_by_key(|&i| kept.blocks[i].1);
+    if let Some(i) = best {
+        let (p, have) = kept.blocks[i];
+        if have == len {
+            kept.remove(i);
+        } else {
+            kept.blocks[i] = (p + len, have - len);
+        }
+        return p as *mut u8;
+    }
+    let mut evicted = [(0, 0); KEPT_BLOCKS];
+    let k = kept.evict(len, &mut evicted);
+    drop(kept);
+    unmap(&evicted[..k]);
+    std::ptr::null_mut()
+}
+
+/// Keeps the freed mapping of a block of `bytes` at `p`, or unmaps it (and the oldest kept block
+/// when all places are taken).
+fn keep(p: *mut u8, bytes: usize) {
+    let block = (p as usize, page_len(bytes));
+    let mut kept = match KEPT.try_lock() {
+        Ok(k) => k,
+        Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(TryLockError::WouldBlock) => return unmap(&[block]),
+    };
+    let block = kept.join(block);
+    let oldest = (kept.n == KEPT_BLOCKS).then(|| kept.remove(0));
+    let n = kept.n;
+    kept.blocks[n] = block;
+    kept.n += 1;
+    drop(kept);
+    if let Some(b) = oldest {
+        unmap(&[b]);
+    }
+}
+
+/// Gives every kept mapping back to the kernel; returns how many bytes that was. Skipped (0) if
+/// another thread is using the list at that moment.
+pub(crate) fn release_kept() -> usize {
+    let mut all = [(0, 0); KEPT_BLOCKS];
+    let k = match KEPT.try_lock() {
+        Ok(mut kept) => kept.evict(usize::MAX, &mut all),
+        Err(TryLockError::Poisoned(e)) => e.into_inner().evict(usize::MAX, &mut all),
+        Err(TryLockError::WouldBlock) => 0,
+    };
+    unmap(&all[..k]);
+    all[..k].iter().map(|b| b.1).sum()
+}
 
 fn mapped(layout: Layout) -> bool {
     layout.size() >= MAP_BYTES && layout.align() < PAGE
@@ -102,6 +257,10 @@ unsafe impl GlobalAlloc for MapLarge {
         if !mapped(layout) {
             return unsafe { System.alloc(layout) };
         }
+        let p = reuse(layout.size());
+        if !p.is_null() {
+            return p;
+        }
         let p = map(layout.size());
         if p.is_null() {
             unsafe { fallback_alloc(layout) }
@@ -113,6 +272,11 @@ unsafe impl GlobalAlloc for MapLarge {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if !mapped(layout) {
             return unsafe { System.alloc_zeroed(layout) };
+        }
+        let p = reuse(layout.size());
+        if !p.is_null() {
+            unsafe { p.write_bytes(0, layout.size()) };
+            return p;
         }
         // Fresh anonymous pages read as zero.
         let p = map(layout.size());
@@ -130,7 +294,7 @@ unsafe impl GlobalAlloc for MapLarge {
         if !mapped(layout) {
             unsafe { System.dealloc(ptr, layout) }
         } else if ptr as usize % PAGE == 0 {
-            unsafe { libc::munmap(ptr.cast(), layout.size()) };
+            keep(ptr, layout.size());
         } else {
             unsafe { fallback_dealloc(ptr, layout) }
         }
@@ -142,6 +306,16 @@ unsafe impl GlobalAlloc for MapLarge {
         match (mapped(layout), mapped(new_layout)) {
             (false, false) => return unsafe { System.realloc(ptr, layout, new_size) },
             (true, true) if ptr as usize % PAGE == 0 => {
+                if page_len(new_size) > page_len(layout.size()) {
+                    // Growing into a kept block costs a copy, where growing the mapping costs a
+                    // fault and a zeroed page for every page added.
+                    let p = reuse(new_size);
+                    if !p.is_null() {
+                        unsafe { std::ptr::copy_nonoverlapping(ptr, p, layout.size()) };
+                        keep(ptr, layout.size());
+                        return p;
+                    }
+                }
                 // The kernel moves the pages rather than copying them.
                 let p = unsafe {
                     libc::mremap(ptr.cast(), layout.size(), new_size, libc::MREMAP_MAYMOVE)
@@ -169,6 +343,119 @@ unsafe impl GlobalAlloc for MapLarge {
 mod tests {
     use super::*;
 
+    /// The kept list is the process's: tests that look at it, or whose blocks would land in it, take
+    /// turns.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn layout(size: usize) -> Layout {
+        Layout::from_size_align(size, 8).unwrap()
+    }
+
+    #[test]
+    fn freed_blocks_are_reused_cut_to_size_and_joined_again() {
+        let _turn = serial();
+        let alloc = MapLarge;
+        release_kept();
+        let (whole, quarter) = (1 << 20, 1 << 18);
+        let block = unsafe { alloc.alloc(layout(whole)) };
+        fill(block, whole);
+        unsafe { alloc.dealloc(block, layout(whole)) };
+        let first = unsafe { alloc.alloc(layout(quarter)) };
+        let second = unsafe { alloc.alloc(layout(quarter)) };
+        assert_eq!((first, second), (block, block.wrapping_add(quarter)));
+        fill(second, quarter);
+        check(second, quarter);
+        unsafe {
+            alloc.dealloc(second, layout(quarter));
+            alloc.dealloc(first, layout(quarter));
+        }
+        // The two quarters and the half left kept are one block again.
+        let again = unsafe { alloc.alloc(layout(whole)) };
+        assert_eq!(again, block);
+        unsafe { alloc.dealloc(again, layout(whole)) };
+        assert_eq!(release_kept(), whole);
+        assert_eq!(release_kept(), 0);
+    }
+
+    #[test]
+    fn a_block_grows_into_a_kept_block_with_its_contents() {
+        let _turn = serial();
+        let a = MapLarge;
+        release_kept();
+        let room = unsafe { a.alloc(layout(1 << 20)) };
+        let p = unsafe { a.alloc(layout(MAP_BYTES)) };
+        fill(p, MAP_BYTES);
+        unsafe { a.dealloc(room, layout(1 << 20)) };
+        let q = unsafe { a.realloc(p, layout(MAP_BYTES), 1 << 19) };
+        assert_eq!(q, room);
+        check(q, MAP_BYTES);
+        unsafe { a.dealloc(q, layout(1 << 19)) };
+        release_kept();
+    }
+
+    #[test]
+    fn a_reused_block_asked_for_zeroed_reads_zero() {
+        let _turn = serial();
+        let a = MapLarge;
+        release_kept();
+        let size = 3 * MAP_BYTES + 5;
+        let p = unsafe { a.alloc(layout(size)) };
+        unsafe { p.write_bytes(0xFF, size) };
+        unsafe { a.dealloc(p, layout(size)) };
+        let q = unsafe { a.alloc_zeroed(layout(size)) };
+        assert_eq!(q, p);
+        assert!((0..size).all(|i| unsafe { q.add(i).read() } == 0));
+        unsafe { a.dealloc(q, layout(size)) };
+        release_kept();
+    }
+
+    #[test]
+    fn a_request_no_kept_block_holds_unmaps_kept_blocks_first() {
+        let _turn = serial();
+        let a = MapLarge;
+        release_kept();
+        let small = unsafe { a.alloc(layout(MAP_BYTES)) };
+        unsafe { a.dealloc(small, layout(MAP_BYTES)) };
+        let big = unsafe { a.alloc(layout(8 * MAP_BYTES)) };
+        fill(big, 8 * MAP_BYTES);
+        assert_eq!(
+            release_kept(),
+            0,
+            "the small block was unmapped for the big one"
+        );
+        unsafe { a.dealloc(big, layout(8 * MAP_BYTES)) };
+        assert_eq!(release_kept(), 8 * MAP_BYTES);
+    }
+
+    #[test]
+    fn a_full_list_unmaps_its_oldest_block() {
+        let _turn = serial();
+        let a = MapLarge;
+        release_kept();
+        let blocks: Vec<*mut u8> = (0..2 * KEPT_BLOCKS + 2)
+            .map(|_| unsafe { a.alloc(layout(MAP_BYTES)) })
+            .collect();
+        // Every other block, so that no two freed ones can be neighbours and join.
+        for (i, &p) in blocks.iter().enumerate() {
+            if i % 2 == 0 {
+                unsafe { a.dealloc(p, layout(MAP_BYTES)) };
+            }
+        }
+        assert_eq!(release_kept(), KEPT_BLOCKS * MAP_BYTES);
+        for (i, &p) in blocks.iter().enumerate() {
+            if i % 2 == 1 {
+                unsafe { a.dealloc(p, layout(MAP_BYTES)) };
+            }
+        }
+        release_kept();
+    }
+
     /// Fills a block with a pattern that tells positions apart.
     fn fill(p: *mut u8, n: usize) {
         for i in 0..n {
@@ -184,6 +471,7 @@ mod tests {
 
     #[test]
     fn keeps_contents_across_every_kind_of_resize() {
+        let _turn = serial();
         let a = MapLarge;
         // small -> small -> mapped -> larger mappings -> smaller mappings -> small
         // Past 4 MiB a block is advised to use huge pages, which must not stop it moving.
@@ -216,6 +504,7 @@ mod tests {
 
     #[test]
     fn zeroed_blocks_read_zero_and_large_alignments_are_honoured() {
+        let _turn = serial();
         let a = MapLarge;
         for (size, align) in [
             (64, 8),
@@ -234,6 +523,7 @@ mod tests {
 
     #[test]
     fn fallback_blocks_are_never_page_aligned_and_free_cleanly() {
+        let _turn = serial();
         let a = MapLarge;
         for align in [8, 16, 64, 2048] {
             for size in [MAP_BYTES, MAP_BYTES + 3, 5 * MAP_BYTES] {

@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "newstally.grouped",
+    "newstally.memory",
     "newstally",
     "newstally.entities",
     "newstally.readers",

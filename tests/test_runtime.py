@@ -117,6 +117,18 @@ def test_usable_after_fork():
     assert results == expected
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="freed memory is kept on Linux only")
+def test_memory_kept_between_calls_is_given_back_on_request():
+    first = newstally.count(CORPUS, ngram_range=(1, 2))
+    X = newstally.CountVectorizer(ngram_range=(1, 2)).fit_transform(CORPUS)
+    del X
+    assert newstally.release_memory() > 0
+    assert newstally.release_memory() == 0
+    # Counted again on fresh pages, and again on the blocks that count left kept.
+    assert digest(newstally.count(CORPUS, ngram_range=(1, 2))) == digest(first)
+    assert digest(newstally.count(CORPUS, ngram_range=(1, 2))) == digest(first)
+
+
 def test_counting_leaves_the_callers_strings_as_they_were():
     # Python keeps a str's UTF-8 form inside the object once asked for it: for non-ASCII text that
     # would be a second copy of the corpus, kept for as long as the caller keeps the strings.

@@ -14,6 +14,7 @@ from ._core import __version__
 from .entities import Entity, Gazetteer, GazetteerMatch, Recognizer, train_recognizer
 from .exceptions import NewstallyError
 from .grouped import GroupedStats
+from .memory import release_memory
 from .readers import (
     Corpus,
     Document,
@@ -33,6 +34,7 @@ __all__ = [
     "count",
     "load",
     "tokenize",
+    "release_memory",
     "CorpusStats",
     "GroupedStats",
     "Entity",

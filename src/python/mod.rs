@@ -14,11 +14,24 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: crate::alloc::MapLarge = crate::alloc::MapLarge;
 
+/// Gives the memory newstally keeps for reuse back to the operating system; returns how many bytes.
+/// Large blocks a call frees are kept for the next call (see `src/alloc.rs`): at most what the
+/// last call had in use at its peak.
+#[pyfunction]
+fn release_memory() -> usize {
+    #[cfg(target_os = "linux")]
+    return crate::alloc::release_kept();
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
 /// The compiled core of newstally. Use the `newstally` package, not this module.
 #[pymodule]
 mod _core {
     #[pymodule_export]
     use super::entities::{PyEntityCounter, PyGazetteer, PyRecognizer, train_recognizer};
+    #[pymodule_export]
+    use super::release_memory;
     #[pymodule_export]
     use super::stats::{PyCorpusStats, check_pruning};
     #[pymodule_export]
