@@ -110,6 +110,8 @@ fn count_docs<S: AsRef<str>, const STREAMS: bool, const ROWS: bool>(
         full: false,
         remove_stops: analyzer.removes_stop_words(),
     };
+    sink.streams
+        .reserve_for::<STREAMS, ROWS>(docs.iter().map(|d| d.as_ref().len()));
     let mut sentence_ends = Vec::new();
     for doc in docs {
         cancel.check()?;
