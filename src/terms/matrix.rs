@@ -1,5 +1,6 @@
 //! Sparse document-term matrices (CSR) from token streams.
 
+use std::mem::MaybeUninit;
 use std::sync::{Mutex, PoisonError};
 
 use rayon::ThreadPool;
@@ -116,23 +117,22 @@ pub(crate) fn build_rows<C: Columns>(
     if i64::try_from(total).is_err() {
         return Err(Error::TooLarge("matrix has too many entries".into()));
     }
-    // Zeroed allocations of this size come straight from the OS, already zero: pages are only touched
-    // where rows are written.
-    let mut out = Csr {
-        indptr: vec![0; rows + 1],
-        indices: vec![0; total],
-        data: vec![0; total],
-    };
+    // Entries go into uninitialised room: only what is written is ever read. Zeroed room cost a pass
+    // over the whole of it, wherever the allocator gave back a block an earlier call freed
+    // (`src/alloc.rs`).
+    let mut indptr = vec![0; rows + 1];
+    let mut indices: Vec<i32> = Vec::with_capacity(total);
+    let mut data: Vec<i64> = Vec::with_capacity(total);
     let mut jobs = Vec::with_capacity(streams.len());
-    let (mut ends, mut indices, mut data) = (
-        &mut out.indptr[1..],
-        out.indices.as_mut_slice(),
-        out.data.as_mut_slice(),
+    let (mut ends, mut ix_room, mut dt_room) = (
+        &mut indptr[1..],
+        &mut indices.spare_capacity_mut()[..total],
+        &mut data.spare_capacity_mut()[..total],
     );
     for (s, &bound) in streams.iter().zip(&bounds) {
         let e = take_front(&mut ends, s.n_docs());
-        let ix = take_front(&mut indices, bound);
-        let dt = take_front(&mut data, bound);
+        let ix = take_front(&mut ix_room, bound);
+        let dt = take_front(&mut dt_room, bound);
         jobs.push((s, e, ix, dt));
     }
     // Handed out in order, to the first thread free: a batch's streams shrink towards its end, so
@@ -157,18 +157,26 @@ pub(crate) fn build_rows<C: Columns>(
     let (mut at, mut from, mut row) = (0, 0, 1);
     for ((s, &n), &bound) in streams.iter().zip(&nnz).zip(&bounds) {
         if from != at {
-            out.indices.copy_within(from..from + n, at);
-            out.data.copy_within(from..from + n, at);
+            indices.spare_capacity_mut().copy_within(from..from + n, at);
+            data.spare_capacity_mut().copy_within(from..from + n, at);
         }
         let base = at as i64;
-        out.indptr[row..row + s.n_docs()]
+        indptr[row..row + s.n_docs()]
             .iter_mut()
             .for_each(|e| *e += base);
         (at, from, row) = (at + n, from + bound, row + s.n_docs());
     }
-    out.indices.truncate(at);
-    out.data.truncate(at);
-    Ok(out)
+    // SAFETY: each part wrote the first `n` entries of its stretch (`rows_of` returns how many it
+    // wrote, front first), and closing up moved them, in order, to `0..at`.
+    unsafe {
+        indices.set_len(at);
+        data.set_len(at);
+    }
+    Ok(Csr {
+        indptr,
+        indices,
+        data,
+    })
 }
 
 /// Columns up to which rows are added up in a [`RowAccumulator`] rather than sorted: its counts, 8 bytes
@@ -203,8 +211,8 @@ fn rows_of<C: Columns>(
     s: &Streams,
     columns: &C,
     ends: &mut [i64],
-    indices: &mut [i32],
-    data: &mut [i64],
+    indices: &mut [MaybeUninit<i32>],
+    data: &mut [MaybeUninit<i64>],
     scratch: &mut RowScratch,
 ) -> usize {
     let mut out = RowWriter {
@@ -240,8 +248,8 @@ fn rows_of<C: Columns>(
 
 /// Writes row entries one after another.
 struct RowWriter<'a> {
-    indices: &'a mut [i32],
-    data: &'a mut [i64],
+    indices: &'a mut [MaybeUninit<i32>],
+    data: &'a mut [MaybeUninit<i64>],
     n: usize,
 }
 
@@ -250,8 +258,8 @@ impl RowWriter<'_> {
     fn put(&mut self, col: u64, count: u64) {
         #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
         {
-            self.indices[self.n] = col as i32;
-            self.data[self.n] = count as i64;
+            self.indices[self.n].write(col as i32);
+            self.data[self.n].write(count as i64);
         }
         self.n += 1;
     }
@@ -322,7 +330,11 @@ impl RowAccumulator {
     /// Writes the columns added since the last drain, in column order, to the front of `indices`,
     /// their counts to the front of `data`, and clears them; returns how many there were.
     #[inline]
-    fn drain_into(&mut self, indices: &mut [i32], data: &mut [i64]) -> usize {
+    fn drain_into(
+        &mut self,
+        indices: &mut [MaybeUninit<i32>],
+        data: &mut [MaybeUninit<i64>],
+    ) -> usize {
         let (columns, words, counts) =
             (&mut self.columns[..], &mut self.words[..], &self.counts[..]);
         let mut n = 0;
@@ -340,8 +352,8 @@ impl RowAccumulator {
                     marks &= marks - 1;
                     #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
                     {
-                        indices[n] = col as i32;
-                        data[n] = counts[col] as i64;
+                        indices[n].write(col as i32);
+                        data[n].write(counts[col] as i64);
                     }
                     n += 1;
                 }
@@ -393,6 +405,7 @@ fn sort_entries(v: &mut [u64], scratch: &mut Vec<u64>) {
 mod tests {
     use super::{ACCUMULATE_MAX_COLUMNS, Columns, RowAccumulator, build_rows, entry, sort_entries};
     use crate::terms::analyzer::Streams;
+    use std::mem::MaybeUninit;
 
     /// Rows of pseudo-random entries (repeated columns included), as wide as asked.
     struct Random(usize);
@@ -456,7 +469,17 @@ mod tests {
         ] {
             let mut acc = RowAccumulator::new(n_columns);
             let mut state = n_columns as u64;
-            let (mut indices, mut data) = (vec![-1; 600], vec![-1; 600]);
+            let (mut indices, mut data) = (
+                vec![MaybeUninit::new(-1i32); 600],
+                vec![MaybeUninit::new(-1i64); 600],
+            );
+            // SAFETY (both): every element was initialised to -1 and since written or left.
+            let read_ix = |v: &[MaybeUninit<i32>]| -> Vec<i32> {
+                v.iter().map(|x| unsafe { x.assume_init() }).collect()
+            };
+            let read_dt = |v: &[MaybeUninit<i64>]| -> Vec<i64> {
+                v.iter().map(|x| unsafe { x.assume_init() }).collect()
+            };
             for _ in 0..3 {
                 let mut want = std::collections::BTreeMap::new();
                 let mut entries = Vec::new();
@@ -473,14 +496,13 @@ mod tests {
                 acc.add_all(&entries[..200]);
                 acc.add_all(&entries[200..]);
                 let n = acc.drain_into(&mut indices[50..], &mut data[50..]);
-                let got: Vec<(i32, i64)> = indices[50..50 + n]
-                    .iter()
-                    .copied()
-                    .zip(data[50..50 + n].iter().copied())
+                let got: Vec<(i32, i64)> = read_ix(&indices[50..50 + n])
+                    .into_iter()
+                    .zip(read_dt(&data[50..50 + n]))
                     .collect();
                 assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{n_columns}");
                 assert!(
-                    indices[..50].iter().all(|&i| i == -1),
+                    read_ix(&indices[..50]).iter().all(|&i| i == -1),
                     "wrote before its slice"
                 );
             }
