@@ -12,10 +12,11 @@
 //! mapped afresh, and the kernel faults in and zeroes every page again (a fifth of a unigram
 //! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings are kept
 //! (see [`Kept`]), joined with kept neighbours, and handed out again, cut to size, to requests they
-//! hold; a request that none holds first unmaps kept blocks of at least its size before mapping a
-//! new one. The bytes newstally has mapped, live and kept together, therefore never exceed the most
-//! it had live at once: what a call leaves kept is at most what it had in use at its peak, until the
-//! next call reuses it or [`release_kept`] (`newstally.release_memory()`) gives it back.
+//! hold. A request that no kept block holds gets a new mapping with kept pieces moved into it by the
+//! kernel (no copy, no zeroing), or, if it is to read zero, unmaps kept memory of its size first.
+//! The bytes newstally has mapped, live and kept together, therefore never exceed the most it had
+//! live at once: what a call leaves kept is at most what it had in use at its peak, until the next
+//! call reuses it or [`release_kept`] (`newstally.release_memory()`) gives it back.
 //!
 //! Should the kernel refuse a mapping (too many mappings, say), the block comes from the system
 //! allocator instead, as glibc does. Such a block is never page-aligned and a mapped one always is,
@@ -60,17 +61,25 @@ impl Kept {
         b
     }
 
-    /// Removes the oldest blocks until they add up to `bytes` or none is left, into `out`; returns
-    /// how many.
-    fn evict(&mut self, bytes: usize, out: &mut [(usize, usize); KEPT_BLOCKS]) -> usize {
-        let (mut k, mut freed) = (0, 0);
-        while freed < bytes && k < self.n {
-            out[k] = self.blocks[k];
-            freed += self.blocks[k].1;
+    /// Removes kept memory up to `bytes` into `out`, largest blocks first (so in as few pieces as
+    /// may be), the last one cut if it holds more than is left to take; returns how many pieces.
+    fn take(&mut self, bytes: usize, out: &mut [(usize, usize); KEPT_BLOCKS]) -> usize {
+        let (mut k, mut got) = (0, 0);
+        while got < bytes && self.n > 0 {
+            let i = (0..self.n)
+                .max_by_key(|&i| self.blocks[i].1)
+                .unwrap_or_default();
+            let (p, have) = self.blocks[i];
+            let piece = have.min(bytes - got);
+            if piece == have {
+                self.remove(i);
+            } else {
+                self.blocks[i] = (p + piece, have - piece);
+            }
+            out[k] = (p, piece);
             k += 1;
+            got += piece;
         }
-        self.blocks.copy_within(k..self.n, 0);
-        self.n -= k;
         k
     }
 
@@ -106,17 +115,27 @@ fn unmap(blocks: &[(usize, usize)]) {
     }
 }
 
-/// A kept mapping for a block of `bytes`, or null. The smallest kept block that holds `bytes` is
+/// What becomes of kept memory when no kept block holds a request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Short {
+    /// It is moved into the request's new mapping ([`gather`]).
+    Gather,
+    /// It is unmapped, as much as the request's size: the request is to read zero, and fresh pages
+    /// do so without a pass of the caller's.
+    Unmap,
+}
+
+/// A block of `bytes` made of kept memory, or null. The smallest kept block that holds `bytes` is
 /// taken; a larger one is cut, and the rest stays kept (any page range of a mapping can be remapped
-/// or unmapped on its own, so the two parts are blocks as good as any). When none holds it, the
-/// oldest are unmapped until they make up `bytes`, so that the new mapping the caller makes does
-/// not add to the bytes mapped.
+/// or unmapped on its own, so the two parts are blocks as good as any). When none holds it, kept
+/// memory up to `bytes` is gathered into a new mapping or unmapped, as `short` says: either way the
+/// bytes mapped do not grow by more than what was not kept.
 ///
 /// (Taking only blocks at most twice the request, and mapping afresh otherwise, kept big blocks for
 /// big requests but missed dozens of times in a unigram fit that now misses none; without joining,
 /// the last call's matrix blocks were cut up by smaller requests before this call's matrix asked
 /// for them.)
-fn reuse(bytes: usize) -> *mut u8 {
+fn reuse(bytes: usize, short: Short) -> *mut u8 {
     let len = page_len(bytes);
     let mut kept = match KEPT.try_lock() {
         Ok(k) => k,
@@ -135,11 +154,47 @@ fn reuse(bytes: usize) -> *mut u8 {
         }
         return p as *mut u8;
     }
-    let mut evicted = [(0, 0); KEPT_BLOCKS];
-    let k = kept.evict(len, &mut evicted);
+    let mut pieces = [(0, 0); KEPT_BLOCKS];
+    let k = kept.take(len, &mut pieces);
     drop(kept);
-    unmap(&evicted[..k]);
-    std::ptr::null_mut()
+    if short == Short::Unmap || k == 0 {
+        unmap(&pieces[..k]);
+        return std::ptr::null_mut();
+    }
+    gather(len, &pieces[..k])
+}
+
+/// A new mapping of `len` bytes whose front is made of the pages of `pieces` (at most `len` bytes in
+/// all), which the kernel moves there without copying or zeroing them: where kept memory is cut up
+/// (a matrix's blocks cut by smaller requests while the last call's matrix was still held), a large
+/// request still takes it instead of as many fresh pages. A piece the kernel will not move (one that
+/// spans two mappings of different kinds) is unmapped, and its stretch gets fresh pages. Null, with
+/// the pieces unmapped, if the kernel refuses the mapping.
+fn gather(len: usize, pieces: &[(usize, usize)]) -> *mut u8 {
+    let q = map(len);
+    if q.is_null() {
+        unmap(pieces);
+        return q;
+    }
+    let mut at = q as usize;
+    for &(p, n) in pieces {
+        // SAFETY: the piece is kept memory nothing refers to, and the target is a stretch of the
+        // mapping just made, which it replaces.
+        let moved = unsafe {
+            libc::mremap(
+                p as *mut libc::c_void,
+                n,
+                n,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                at as *mut libc::c_void,
+            )
+        };
+        if moved == libc::MAP_FAILED {
+            unmap(&[(p, n)]);
+        }
+        at += n;
+    }
+    q
 }
 
 /// Keeps the freed mapping of a block of `bytes` at `p`, or unmaps it (and the oldest kept block
@@ -167,8 +222,8 @@ fn keep(p: *mut u8, bytes: usize) {
 pub(crate) fn release_kept() -> usize {
     let mut all = [(0, 0); KEPT_BLOCKS];
     let k = match KEPT.try_lock() {
-        Ok(mut kept) => kept.evict(usize::MAX, &mut all),
-        Err(TryLockError::Poisoned(e)) => e.into_inner().evict(usize::MAX, &mut all),
+        Ok(mut kept) => kept.take(usize::MAX, &mut all),
+        Err(TryLockError::Poisoned(e)) => e.into_inner().take(usize::MAX, &mut all),
         Err(TryLockError::WouldBlock) => 0,
     };
     unmap(&all[..k]);
@@ -257,7 +312,7 @@ unsafe impl GlobalAlloc for MapLarge {
         if !mapped(layout) {
             return unsafe { System.alloc(layout) };
         }
-        let p = reuse(layout.size());
+        let p = reuse(layout.size(), Short::Gather);
         if !p.is_null() {
             return p;
         }
@@ -273,7 +328,7 @@ unsafe impl GlobalAlloc for MapLarge {
         if !mapped(layout) {
             return unsafe { System.alloc_zeroed(layout) };
         }
-        let p = reuse(layout.size());
+        let p = reuse(layout.size(), Short::Unmap);
         if !p.is_null() {
             unsafe { p.write_bytes(0, layout.size()) };
             return p;
@@ -309,7 +364,7 @@ unsafe impl GlobalAlloc for MapLarge {
                 if page_len(new_size) > page_len(layout.size()) {
                     // Growing into a kept block costs a copy, where growing the mapping costs a
                     // fault and a zeroed page for every page added.
-                    let p = reuse(new_size);
+                    let p = reuse(new_size, Short::Gather);
                     if !p.is_null() {
                         unsafe { std::ptr::copy_nonoverlapping(ptr, p, layout.size()) };
                         keep(ptr, layout.size());
@@ -416,20 +471,50 @@ mod tests {
     }
 
     #[test]
-    fn a_request_no_kept_block_holds_unmaps_kept_blocks_first() {
+    fn a_request_no_kept_block_holds_takes_the_kept_pieces_moved_into_place() {
         let _turn = serial();
-        let a = MapLarge;
+        let alloc = MapLarge;
         release_kept();
-        let small = unsafe { a.alloc(layout(MAP_BYTES)) };
-        unsafe { a.dealloc(small, layout(MAP_BYTES)) };
-        let big = unsafe { a.alloc(layout(8 * MAP_BYTES)) };
-        fill(big, 8 * MAP_BYTES);
+        let piece = 4 * MAP_BYTES;
+        // Two kept pieces that cannot join: the block between them stays in use.
+        let [first, between, second] = [0, 1, 2].map(|_| unsafe { alloc.alloc(layout(piece)) });
+        unsafe {
+            first.write_bytes(1, piece);
+            second.write_bytes(2, piece);
+            alloc.dealloc(first, layout(piece));
+            alloc.dealloc(second, layout(piece));
+        }
+        // More than both: their pages come first, in some order, then fresh zeroed ones.
+        let big = unsafe { alloc.alloc(layout(3 * piece)) };
+        let byte = |i: usize| unsafe { big.add(i).read() };
+        let (a, b) = (byte(0), byte(piece));
+        assert!((a, b) == (1, 2) || (a, b) == (2, 1), "{a} {b}");
+        assert!((0..piece).all(|i| byte(i) == a && byte(piece + i) == b));
+        assert!((2 * piece..3 * piece).all(|i| byte(i) == 0));
+        assert_eq!(release_kept(), 0, "both pieces were taken");
+        unsafe {
+            alloc.dealloc(big, layout(3 * piece));
+            alloc.dealloc(between, layout(piece));
+        }
+        release_kept();
+    }
+
+    #[test]
+    fn a_zeroed_request_no_kept_block_holds_unmaps_kept_memory_of_its_size() {
+        let _turn = serial();
+        let alloc = MapLarge;
+        release_kept();
+        let small = unsafe { alloc.alloc(layout(MAP_BYTES)) };
+        unsafe { small.write_bytes(7, MAP_BYTES) };
+        unsafe { alloc.dealloc(small, layout(MAP_BYTES)) };
+        let big = unsafe { alloc.alloc_zeroed(layout(8 * MAP_BYTES)) };
+        assert!((0..8 * MAP_BYTES).all(|i| unsafe { big.add(i).read() } == 0));
         assert_eq!(
             release_kept(),
             0,
             "the small block was unmapped for the big one"
         );
-        unsafe { a.dealloc(big, layout(8 * MAP_BYTES)) };
+        unsafe { alloc.dealloc(big, layout(8 * MAP_BYTES)) };
         assert_eq!(release_kept(), 8 * MAP_BYTES);
     }
 
