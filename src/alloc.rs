@@ -12,8 +12,9 @@
 //! mapped afresh, and the kernel faults in and zeroes every page again (a fifth of a unigram
 //! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings are kept
 //! (see [`Kept`]), joined with kept neighbours, and handed out again, cut to size, to requests they
-//! hold. A request that no kept block holds gets a new mapping with kept pieces moved into it by the
-//! kernel (no copy, no zeroing), or, if it is to read zero, unmaps kept memory of its size first.
+//! hold. A large request that no kept block holds gets a new mapping with kept pieces moved into it
+//! by the kernel (no copy, no zeroing); a smaller one, or one that is to read zero, unmaps kept
+//! memory of its size first.
 //! The bytes newstally has mapped, live and kept together, therefore never exceed the most it had
 //! live at once: what a call leaves kept is at most what it had in use at its peak, until the next
 //! call reuses it or [`release_kept`] (`newstally.release_memory()`) gives it back.
@@ -31,6 +32,13 @@ const MAP_BYTES: usize = 64 << 10;
 const PAGE: usize = 4096;
 
 pub(crate) struct MapLarge;
+
+/// Freed blocks smaller than this (after joining) are unmapped. They cost few faults to map again,
+/// and kept they were mostly left unused, as the lists and hash tables that free them grow by
+/// doubling and ask for a new size each time: keeping blocks of every size raised a `count()` run's
+/// peak memory from 2.5x to 2.9x–3.0x its tables (the memory probe of `benches/compare.py`, four
+/// runs each), against 2.5x–2.6x with this floor.
+const KEEP_BYTES: usize = 256 << 10;
 
 /// How many freed mappings are kept at most.
 const KEPT_BLOCKS: usize = 64;
@@ -115,6 +123,13 @@ fn unmap(blocks: &[(usize, usize)]) {
     }
 }
 
+/// Requests smaller than this are not [`gather`]ed. Moved pages are resident whether or not the
+/// request's owner ever writes them, and below this size requests are mostly growing lists and hash
+/// tables, much of whose room stays unwritten: gathered too, they raised a `count()` run's peak
+/// memory from 2.86x to 3.10x its tables (the memory probe of `benches/compare.py`). The large ones
+/// that miss are mostly matrices and sort keys, written whole.
+const GATHER_BYTES: usize = 4 << 20;
+
 /// What becomes of kept memory when no kept block holds a request.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Short {
@@ -129,7 +144,8 @@ enum Short {
 /// taken; a larger one is cut, and the rest stays kept (any page range of a mapping can be remapped
 /// or unmapped on its own, so the two parts are blocks as good as any). When none holds it, kept
 /// memory up to `bytes` is gathered into a new mapping or unmapped, as `short` says: either way the
-/// bytes mapped do not grow by more than what was not kept.
+/// bytes mapped do not grow by more than what was not kept. Only requests of [`GATHER_BYTES`] or
+/// more gather.
 ///
 /// (Taking only blocks at most twice the request, and mapping afresh otherwise, kept big blocks for
 /// big requests but missed dozens of times in a unigram fit that now misses none; without joining,
@@ -157,7 +173,7 @@ fn reuse(bytes: usize, short: Short) -> *mut u8 {
     let mut pieces = [(0, 0); KEPT_BLOCKS];
     let k = kept.take(len, &mut pieces);
     drop(kept);
-    if short == Short::Unmap || k == 0 {
+    if short == Short::Unmap || len < GATHER_BYTES || k == 0 {
         unmap(&pieces[..k]);
         return std::ptr::null_mut();
     }
@@ -197,8 +213,9 @@ fn gather(len: usize, pieces: &[(usize, usize)]) -> *mut u8 {
     q
 }
 
-/// Keeps the freed mapping of a block of `bytes` at `p`, or unmaps it (and the oldest kept block
-/// when all places are taken).
+/// Keeps the freed mapping of a block of `bytes` at `p`, joined with kept neighbours, or unmaps it
+/// if it is still smaller than [`KEEP_BYTES`]; unmaps the oldest kept block when all places are
+/// taken.
 fn keep(p: *mut u8, bytes: usize) {
     let block = (p as usize, page_len(bytes));
     let mut kept = match KEPT.try_lock() {
@@ -207,6 +224,10 @@ fn keep(p: *mut u8, bytes: usize) {
         Err(TryLockError::WouldBlock) => return unmap(&[block]),
     };
     let block = kept.join(block);
+    if block.1 < KEEP_BYTES {
+        drop(kept);
+        return unmap(&[block]);
+    }
     let oldest = (kept.n == KEPT_BLOCKS).then(|| kept.remove(0));
     let n = kept.n;
     kept.blocks[n] = block;
@@ -363,8 +384,9 @@ unsafe impl GlobalAlloc for MapLarge {
             (true, true) if ptr as usize % PAGE == 0 => {
                 if page_len(new_size) > page_len(layout.size()) {
                     // Growing into a kept block costs a copy, where growing the mapping costs a
-                    // fault and a zeroed page for every page added.
-                    let p = reuse(new_size, Short::Gather);
+                    // fault and a zeroed page for every page added. A growing list's new room is
+                    // not written yet: gathered pieces would make it resident.
+                    let p = reuse(new_size, Short::Unmap);
                     if !p.is_null() {
                         unsafe { std::ptr::copy_nonoverlapping(ptr, p, layout.size()) };
                         keep(ptr, layout.size());
@@ -459,7 +481,7 @@ mod tests {
         let _turn = serial();
         let a = MapLarge;
         release_kept();
-        let size = 3 * MAP_BYTES + 5;
+        let size = KEEP_BYTES + 5;
         let p = unsafe { a.alloc(layout(size)) };
         unsafe { p.write_bytes(0xFF, size) };
         unsafe { a.dealloc(p, layout(size)) };
@@ -475,7 +497,7 @@ mod tests {
         let _turn = serial();
         let alloc = MapLarge;
         release_kept();
-        let piece = 4 * MAP_BYTES;
+        let piece = GATHER_BYTES / 2;
         // Two kept pieces that cannot join: the block between them stays in use.
         let [first, between, second] = [0, 1, 2].map(|_| unsafe { alloc.alloc(layout(piece)) });
         unsafe {
@@ -500,22 +522,37 @@ mod tests {
     }
 
     #[test]
-    fn a_zeroed_request_no_kept_block_holds_unmaps_kept_memory_of_its_size() {
+    fn a_small_or_zeroed_request_no_kept_block_holds_unmaps_kept_memory_of_its_size() {
+        let _turn = serial();
+        let alloc = MapLarge;
+        for (size, zeroed) in [(8 * KEEP_BYTES, false), (2 * GATHER_BYTES, true)] {
+            release_kept();
+            let small = unsafe { alloc.alloc(layout(KEEP_BYTES)) };
+            unsafe { small.write_bytes(7, KEEP_BYTES) };
+            unsafe { alloc.dealloc(small, layout(KEEP_BYTES)) };
+            let big = unsafe {
+                if zeroed {
+                    alloc.alloc_zeroed(layout(size))
+                } else {
+                    alloc.alloc(layout(size))
+                }
+            };
+            // Fresh pages, where moved ones would read 7.
+            assert!((0..size).all(|i| unsafe { big.add(i).read() } == 0));
+            assert_eq!(release_kept(), 0, "the small block was unmapped");
+            unsafe { alloc.dealloc(big, layout(size)) };
+            assert_eq!(release_kept(), size);
+        }
+    }
+
+    #[test]
+    fn freed_blocks_too_small_to_keep_are_unmapped() {
         let _turn = serial();
         let alloc = MapLarge;
         release_kept();
-        let small = unsafe { alloc.alloc(layout(MAP_BYTES)) };
-        unsafe { small.write_bytes(7, MAP_BYTES) };
-        unsafe { alloc.dealloc(small, layout(MAP_BYTES)) };
-        let big = unsafe { alloc.alloc_zeroed(layout(8 * MAP_BYTES)) };
-        assert!((0..8 * MAP_BYTES).all(|i| unsafe { big.add(i).read() } == 0));
-        assert_eq!(
-            release_kept(),
-            0,
-            "the small block was unmapped for the big one"
-        );
-        unsafe { alloc.dealloc(big, layout(8 * MAP_BYTES)) };
-        assert_eq!(release_kept(), 8 * MAP_BYTES);
+        let p = unsafe { alloc.alloc(layout(KEEP_BYTES - PAGE)) };
+        unsafe { alloc.dealloc(p, layout(KEEP_BYTES - PAGE)) };
+        assert_eq!(release_kept(), 0);
     }
 
     #[test]
@@ -524,18 +561,18 @@ mod tests {
         let a = MapLarge;
         release_kept();
         let blocks: Vec<*mut u8> = (0..2 * KEPT_BLOCKS + 2)
-            .map(|_| unsafe { a.alloc(layout(MAP_BYTES)) })
+            .map(|_| unsafe { a.alloc(layout(KEEP_BYTES)) })
             .collect();
         // Every other block, so that no two freed ones can be neighbours and join.
         for (i, &p) in blocks.iter().enumerate() {
             if i % 2 == 0 {
-                unsafe { a.dealloc(p, layout(MAP_BYTES)) };
+                unsafe { a.dealloc(p, layout(KEEP_BYTES)) };
             }
         }
-        assert_eq!(release_kept(), KEPT_BLOCKS * MAP_BYTES);
+        assert_eq!(release_kept(), KEPT_BLOCKS * KEEP_BYTES);
         for (i, &p) in blocks.iter().enumerate() {
             if i % 2 == 1 {
-                unsafe { a.dealloc(p, layout(MAP_BYTES)) };
+                unsafe { a.dealloc(p, layout(KEEP_BYTES)) };
             }
         }
         release_kept();
