@@ -1,5 +1,5 @@
 //! The extension's allocator: large blocks are mapped from the kernel, and freed ones are kept for
-//! reuse only as long as the process's resident memory does not grow by it.
+//! reuse within the most that was in use at once.
 //!
 //! glibc serves a block of 128 KiB or more with `mmap` at first, but once the process frees such a
 //! block it raises that threshold (up to 32 MiB) and serves later blocks from its heaps, whose free
@@ -10,9 +10,9 @@
 //!
 //! Unmapping every freed block has its own cost: each block of the next batch or the next call is
 //! mapped afresh, and the kernel faults in and zeroes every page again (a fifth of a unigram
-//! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings are kept
-//! (see [`Kept`]), joined with kept neighbours, and handed out again, cut to size, to requests they
-//! hold. A large request that no kept block holds gets a new mapping with kept pieces moved into it
+//! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings of
+//! [`KEEP_BYTES`] or more are kept (see [`Kept`]), joined with kept neighbours, and handed out again,
+//! cut to size, to requests they hold. A large request that no kept block holds gets a new mapping with kept pieces moved into it
 //! by the kernel (no copy, no zeroing); a smaller one, or one that is to read zero, unmaps kept
 //! memory of its size first.
 //! The bytes newstally has mapped, live and kept together, therefore never exceed the most it had
@@ -125,9 +125,10 @@ fn unmap(blocks: &[(usize, usize)]) {
 
 /// Requests smaller than this are not [`gather`]ed. Moved pages are resident whether or not the
 /// request's owner ever writes them, and below this size requests are mostly growing lists and hash
-/// tables, much of whose room stays unwritten: gathered too, they raised a `count()` run's peak
-/// memory from 2.86x to 3.10x its tables (the memory probe of `benches/compare.py`). The large ones
-/// that miss are mostly matrices and sort keys, written whole.
+/// tables, much of whose room stays unwritten: gathering for every size raised a `count()` run's
+/// peak memory to 3.1x its tables, against 2.8x without gathering (the memory probe of
+/// `benches/compare.py`, blocks of every size kept then). The large ones that miss are mostly
+/// matrices and sort keys, written whole.
 const GATHER_BYTES: usize = 4 << 20;
 
 /// What becomes of kept memory when no kept block holds a request.
@@ -135,8 +136,9 @@ const GATHER_BYTES: usize = 4 << 20;
 enum Short {
     /// It is moved into the request's new mapping ([`gather`]).
     Gather,
-    /// It is unmapped, as much as the request's size: the request is to read zero, and fresh pages
-    /// do so without a pass of the caller's.
+    /// It is unmapped, as much as the request's size, and the request gets fresh pages: for one that
+    /// is to read zero, which fresh pages do without a pass of the caller's, or that will leave much
+    /// of its room unwritten, which fresh pages keep out of memory.
     Unmap,
 }
 
