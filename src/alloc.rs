@@ -36,7 +36,7 @@ pub(crate) struct MapLarge;
 /// Freed blocks smaller than this (after joining) are unmapped. They cost few faults to map again,
 /// and kept they were mostly left unused, as the lists and hash tables that free them grow by
 /// doubling and ask for a new size each time: keeping blocks of every size raised a `count()` run's
-/// peak memory from 2.5x to 2.9x–3.0x its tables (the memory probe of `benches/compare.py`, four
+/// peak memory from 2.5x to 2.8x–3.0x its tables (the memory probe of `benches/compare.py`, four
 /// runs each), against 2.5x–2.6x with this floor.
 const KEEP_BYTES: usize = 256 << 10;
 
