@@ -11,13 +11,14 @@
 //! Unmapping every freed block has its own cost: each block of the next batch or the next call is
 //! mapped afresh, and the kernel faults in and zeroes every page again (a fifth of a unigram
 //! vectorizer fit, called again on the same corpus, went to the kernel). So freed mappings of
-//! [`KEEP_BYTES`] or more are kept (see [`Kept`]), joined with kept neighbours, and handed out again,
-//! cut to size, to requests they hold. A large request that no kept block holds gets a new mapping with kept pieces moved into it
-//! by the kernel (no copy, no zeroing); a smaller one, or one that is to read zero, unmaps kept
-//! memory of its size first.
-//! The bytes newstally has mapped, live and kept together, therefore never exceed the most it had
-//! live at once: what a call leaves kept is at most what it had in use at its peak, until the next
-//! call reuses it or [`release_kept`] (`newstally.release_memory()`) gives it back.
+//! [`KEEP_BYTES`] or more are kept (see [`Kept`]), joined with kept neighbours, and handed out
+//! again, cut to size, to requests they hold. A large request that no kept block holds gets a new
+//! mapping with kept pieces moved into it by the kernel (no copy, no zeroing); a smaller one, a
+//! growing one, or one that is to read zero unmaps kept memory of its size first. The bytes newstally has mapped,
+//! live and kept together, therefore never exceed the most it had live at once (but for an
+//! allocation that finds the list in use by another thread, and maps as if nothing were kept): what
+//! a call leaves kept is at most what it had in use at its peak, until the next call reuses it or
+//! [`release_kept`] (`newstally.release_memory()`) gives it back.
 //!
 //! Should the kernel refuse a mapping (too many mappings, say), the block comes from the system
 //! allocator instead, as glibc does. Such a block is never page-aligned and a mapped one always is,
