@@ -25,7 +25,7 @@
 //! which is how freeing tells them apart.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::{Mutex, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// Blocks this large or larger are mapped.
 const MAP_BYTES: usize = 64 << 10;
@@ -122,6 +122,15 @@ impl Kept {
     }
 }
 
+/// The kept list, unless another thread holds it (see [`Kept`]: never waited for).
+fn try_kept() -> Option<MutexGuard<'static, Kept>> {
+    match KEPT.try_lock() {
+        Ok(kept) => Some(kept),
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
 /// `bytes` rounded up to whole pages: the length the kernel maps.
 fn page_len(bytes: usize) -> usize {
     bytes.next_multiple_of(PAGE)
@@ -166,10 +175,8 @@ enum Short {
 /// for them.)
 fn reuse(bytes: usize, short: Short) -> *mut u8 {
     let len = page_len(bytes);
-    let mut kept = match KEPT.try_lock() {
-        Ok(k) => k,
-        Err(TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(TryLockError::WouldBlock) => return std::ptr::null_mut(),
+    let Some(mut kept) = try_kept() else {
+        return std::ptr::null_mut();
     };
     let best = (0..kept.n)
         .filter(|&i| kept.blocks[i].1 >= len)
@@ -232,10 +239,8 @@ fn gather(len: usize, pieces: &[(usize, usize)]) -> *mut u8 {
 /// oldest kept blocks as needed to stay within [`KEPT_BLOCKS`] and [`KEPT_MAX_BYTES`].
 fn keep(p: *mut u8, bytes: usize) {
     let block = (p as usize, page_len(bytes));
-    let mut kept = match KEPT.try_lock() {
-        Ok(k) => k,
-        Err(TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(TryLockError::WouldBlock) => return unmap(&[block]),
+    let Some(mut kept) = try_kept() else {
+        return unmap(&[block]);
     };
     let block = kept.join(block);
     if !(KEEP_BYTES..=KEPT_MAX_BYTES).contains(&block.1) {
@@ -260,11 +265,7 @@ fn keep(p: *mut u8, bytes: usize) {
 /// another thread is using the list at that moment.
 pub(crate) fn release_kept() -> usize {
     let mut all = [(0, 0); KEPT_BLOCKS];
-    let k = match KEPT.try_lock() {
-        Ok(mut kept) => kept.take(usize::MAX, &mut all),
-        Err(TryLockError::Poisoned(e)) => e.into_inner().take(usize::MAX, &mut all),
-        Err(TryLockError::WouldBlock) => 0,
-    };
+    let k = try_kept().map_or(0, |mut kept| kept.take(usize::MAX, &mut all));
     unmap(&all[..k]);
     all[..k].iter().map(|b| b.1).sum()
 }
@@ -442,10 +443,17 @@ mod tests {
     /// turns.
     static SERIAL: Mutex<()> = Mutex::new(());
 
-    fn serial() -> std::sync::MutexGuard<'static, ()> {
+    fn serial() -> MutexGuard<'static, ()> {
         SERIAL
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A turn at the kept list, which starts empty.
+    fn empty_list() -> MutexGuard<'static, ()> {
+        let turn = serial();
+        release_kept();
+        turn
     }
 
     fn layout(size: usize) -> Layout {
@@ -454,9 +462,8 @@ mod tests {
 
     #[test]
     fn freed_blocks_are_reused_cut_to_size_and_joined_again() {
-        let _turn = serial();
+        let _turn = empty_list();
         let alloc = MapLarge;
-        release_kept();
         let (whole, quarter) = (1 << 20, 1 << 18);
         let block = unsafe { alloc.alloc(layout(whole)) };
         fill(block, whole);
@@ -480,9 +487,8 @@ mod tests {
 
     #[test]
     fn a_block_grows_into_a_kept_block_with_its_contents() {
-        let _turn = serial();
+        let _turn = empty_list();
         let a = MapLarge;
-        release_kept();
         let room = unsafe { a.alloc(layout(1 << 20)) };
         let p = unsafe { a.alloc(layout(MAP_BYTES)) };
         fill(p, MAP_BYTES);
@@ -496,9 +502,8 @@ mod tests {
 
     #[test]
     fn a_reused_block_asked_for_zeroed_reads_zero() {
-        let _turn = serial();
+        let _turn = empty_list();
         let a = MapLarge;
-        release_kept();
         let size = KEEP_BYTES + 5;
         let p = unsafe { a.alloc(layout(size)) };
         unsafe { p.write_bytes(0xFF, size) };
@@ -512,9 +517,8 @@ mod tests {
 
     #[test]
     fn a_request_no_kept_block_holds_takes_the_kept_pieces_moved_into_place() {
-        let _turn = serial();
+        let _turn = empty_list();
         let alloc = MapLarge;
-        release_kept();
         let piece = GATHER_BYTES / 2;
         // Two kept pieces that cannot join: the block between them stays in use.
         let [first, between, second] = [0, 1, 2].map(|_| unsafe { alloc.alloc(layout(piece)) });
@@ -565,9 +569,8 @@ mod tests {
 
     #[test]
     fn kept_memory_stays_within_its_byte_cap() {
-        let _turn = serial();
+        let _turn = empty_list();
         let alloc = MapLarge;
-        release_kept();
         // Never written, so never resident: only address space.
         let big = KEPT_MAX_BYTES / 4 * 3;
         let [first, between, second] = [0, 1, 2].map(|_| unsafe { alloc.alloc(layout(big)) });
@@ -589,9 +592,8 @@ mod tests {
 
     #[test]
     fn freed_blocks_too_small_to_keep_are_unmapped() {
-        let _turn = serial();
+        let _turn = empty_list();
         let alloc = MapLarge;
-        release_kept();
         let p = unsafe { alloc.alloc(layout(KEEP_BYTES - PAGE)) };
         unsafe { alloc.dealloc(p, layout(KEEP_BYTES - PAGE)) };
         assert_eq!(release_kept(), 0);
@@ -599,9 +601,8 @@ mod tests {
 
     #[test]
     fn a_full_list_unmaps_its_oldest_block() {
-        let _turn = serial();
+        let _turn = empty_list();
         let a = MapLarge;
-        release_kept();
         let blocks: Vec<*mut u8> = (0..2 * KEPT_BLOCKS + 2)
             .map(|_| unsafe { a.alloc(layout(KEEP_BYTES)) })
             .collect();
